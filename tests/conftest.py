@@ -15,3 +15,34 @@ def _numpy_errors_raise():
 def rng():
     """A seeded generator: every test that draws random numbers is reproducible."""
     return np.random.default_rng(20261123)
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the whole book once per session, strictly, re-executing every notebook.
+
+    Returns the path of ``_build/html``. A failed build fails every test that
+    needs it, with the exit code in the message.
+    """
+    from _book import HTML, ROOT
+    import build_book
+
+    code = build_book.build(ROOT, force=True)
+    assert code == 0, f"strict book build failed with exit code {code} (see output above)"
+    return HTML
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from _book import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), (
+        f"{CHROMIUM} is missing: install Debian's chromium and chromium-driver "
+        "(.ci/run does this)"
+    )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -1,0 +1,55 @@
+# Two commands on a fresh machine: `make book` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ALL := tests lecture_kit book --doctest-modules --nbval-lax \
+              --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help install book book-force test test-fast lab bench freeze clean
+
+help:
+	@echo "make book    build the HTML book into _build/html (creates .venv on first use)"
+	@echo "make test    run every check: unit tests, doctests, nbval, strict build, browser"
+	@echo "make lab     start JupyterLab on the chapters, with live widgets"
+	@echo "make bench   print the speed tables (bench/)"
+	@echo "make clean   remove build outputs (keeps .venv)"
+
+# The environment is (re)installed only when the pins or the package metadata change.
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+install: $(STAMP)
+
+book: $(STAMP)
+	$(PY) tools/build_book.py
+
+book-force: $(STAMP)
+	$(PY) tools/build_book.py --force
+
+# Everything, in one pytest session (one summary line): unit tests, doctests,
+# nbval over every chapter, the strict full build (every notebook re-executed),
+# the planted-failure check and the browser tests against the built HTML.
+test: $(STAMP)
+	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ALL)
+
+# Unit tests and doctests only (no build, no browser): quick feedback while coding.
+test-fast: $(STAMP)
+	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser"
+
+lab: $(STAMP)
+	LECTURE_KIT_EXPLORERS=live $(VENV)/bin/jupyter lab book/
+
+bench: $(STAMP)
+	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+freeze: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | grep -vi '^lecture.kit' > /tmp/lk-freeze.txt
+	@echo "review /tmp/lk-freeze.txt, then copy it below the header of requirements.txt"
+
+clean:
+	rm -rf _build release grading .pytest_cache .hypothesis

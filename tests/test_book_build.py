@@ -1,0 +1,77 @@
+"""The book builds strictly, a broken cell fails the build, and nothing leaks."""
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from _book import HTML, ROOT, toc_pages
+
+import build_book
+
+pytestmark = pytest.mark.build
+
+
+def test_every_page_in_the_toc_is_built(built_book):
+    for name in toc_pages():
+        assert (built_book / f"{name}.html").is_file(), f"{name}.html was not built"
+
+
+def test_html_has_no_notebook_sources(built_book):
+    """No _sources/ copies and no .ipynb downloads: solutions must never leak."""
+    assert not (built_book / "_sources").exists()
+    leaked = [p.relative_to(built_book) for p in built_book.rglob("*.ipynb")]
+    assert leaked == []
+
+
+def test_html_references_no_remote_script_or_stylesheet(built_book):
+    """A static check beside the browser test: no page names a remote asset."""
+    import re
+
+    remote = re.compile(r'<(?:script|link)[^>]+(?:src|href)="(?:https?:)?//[^"]+"', re.I)
+    offenders = {}
+    for page in built_book.rglob("*.html"):
+        found = remote.findall(page.read_text(encoding="utf-8"))
+        if found:
+            offenders[str(page.relative_to(built_book))] = found
+    assert offenders == {}
+
+
+def _tiny_book(tmp_path: Path, cell_source: str) -> Path:
+    """A copy of the real configuration with one notebook whose only cell is given."""
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "_toc.yml").write_text(
+        yaml.safe_dump({"format": "jb-book", "root": "intro",
+                        "chapters": [{"file": "planted"}]})
+    )
+    (tmp_path / "intro.md").write_text("# Planted\n\nA two-page book.\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# A chapter"),
+                nbformat.v4.new_code_cell(textwrap.dedent(cell_source))]
+    nbformat.write(nb, tmp_path / "planted.ipynb")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "cell, should_build",
+    [
+        ("print(1 + 1)", True),
+        ("raise RuntimeError('planted failure')", False),
+    ],
+    ids=["healthy-cell-builds", "raising-cell-fails-build"],
+)
+def test_an_exception_in_a_cell_fails_the_build(tmp_path, capfd, cell, should_build):
+    """Jupyter Book's default lets a failing cell pass; our configuration must not."""
+    book = _tiny_book(tmp_path, cell)
+    code = build_book.build(book, force=True)
+    log = capfd.readouterr()
+    assert (code == 0) is should_build, f"exit code {code}"
+    if should_build:
+        assert (book / "_build" / "html" / "planted.html").exists()
+    else:
+        assert "planted failure" in log.out + log.err
