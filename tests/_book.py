@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
 # Jupyter Book 1 pages log exactly these benign console errors (see TOOLCHAIN.md).
 CONSOLE_ALLOW = (
     "THEBE_JS_URL",                      # duplicate declaration by sphinx-thebe/book theme
-    "[PST]",                             # pydata theme's colour-mode message
+    "Got invalid theme mode: . Resetting to auto.",  # pydata theme, first visit (no stored mode)
 )
 
 sys.path.insert(0, str(ROOT / "tools"))
