@@ -48,21 +48,16 @@ def normalized(nb, executed=None):
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
         if CHECK_TAG in _tags(cell):
+            # nbval refuses stored outputs of a cell without an execution count
+            # ("unrun reference cell"), so checked cells keep theirs.
             source = executed.cells[index] if executed is not None else cell
-            cell.outputs = [_clean_output(o) for o in source.outputs]
+            cell.execution_count = source.execution_count
+            cell.outputs = [copy.deepcopy(o) for o in source.outputs]
         else:
+            cell.execution_count = None
             cell.outputs = []
     return out
-
-
-def _clean_output(output):
-    output = copy.deepcopy(output)
-    if "execution_count" in output:
-        output["execution_count"] = None
-    output.pop("metadata", None) if output.get("output_type") == "stream" else None
-    return output
 
 
 def execute(path: Path, timeout: int = 300):
