@@ -164,7 +164,9 @@ def _keep_nan(g, x):
 
     A derivative built from comparisons loses NaN (``NaN > 0`` is False).
     """
-    np.copyto(g, x, where=np.isnan(x))
+    nan = np.isnan(x)
+    if nan.any():  # a masked copy is slow (unpredictable branches): only when needed
+        np.copyto(g, x, where=nan)
     return g
 
 
@@ -180,36 +182,65 @@ def _exp_minus_abs(t):
     return np.exp(z, out=z)
 
 
+def _max0(t):
+    r""":math:`\max(t, 0)`, NaN kept. ``np.maximum(t, 0)`` with a scalar 0 runs a slow
+    loop for float32; against an array of zeros it is a plain vector loop."""
+    out = np.zeros(t.shape, t.dtype)
+    return np.maximum(t, out, out=out)
+
+
+def _min0(t):
+    r""":math:`\min(t, 0)`, NaN kept (see :func:`_max0`)."""
+    out = np.zeros(t.shape, t.dtype)
+    return np.minimum(t, out, out=out)
+
+
+def _positive(x):
+    """1.0 where ``x > 0``, else 0.0 (NaN gives 0.0), in the dtype of ``x``."""
+    return np.greater(x, 0).astype(x.dtype)
+
+
 def _sigmoid(t):
     r"""Stable logistic function, never taking ``exp`` of a positive number.
 
-    With :math:`z = e^{-|t|} \le 1`: :math:`\sigma(t) = 1/(1+z)` for
-    :math:`t \ge 0` and :math:`z/(1+z)` for :math:`t < 0`, written into one
-    preallocated array (``np.where`` over both branches would cost two passes).
+    .. math:: \sigma(t) = \frac{e^{\min(t, 0)}}{1 + e^{-|t|}}
+
+    which is :math:`1/(1+e^{-t})` for :math:`t \ge 0` and :math:`e^t/(1+e^t)`
+    otherwise. Both exponentials are of numbers :math:`\le 0`, so nothing
+    overflows and tiny results keep their relative accuracy. Branch-free:
+    ``np.where`` over both branches, or a masked ufunc, costs several times more
+    than the two exponentials (a mispredicted branch per element).
     """
-    z = _exp_minus_abs(t)
-    out = np.add(z, 1)
-    np.reciprocal(out, out=out)  # 1 / (1 + z)  = sigma(|t|)
-    np.multiply(out, z, out=out, where=t < 0)  # z / (1 + z) = sigma(-|t|)
-    return out
+    d = _exp_minus_abs(t)
+    d += 1  # 1 + e^{-|t|}, in [1, 2]
+    n = _min0(t)
+    np.exp(n, out=n)  # e^{min(t, 0)}, in (0, 1]
+    n /= d
+    return n
 
 
 def _sigmoid_pair(t):
     r"""Return :math:`\sigma(t)` and :math:`\sigma(-t) = 1 - \sigma(t)`, both accurate.
 
     Computing :math:`1 - \sigma(t)` by subtraction loses every digit once
-    :math:`\sigma(t)` rounds to 1; here both come from the same :math:`e^{-|t|}`.
+    :math:`\sigma(t)` rounds to 1; here :math:`\sigma(-t) = e^{-\max(t, 0)}/(1 +
+    e^{-|t|})` has its own numerator.
     """
-    z = _exp_minus_abs(t)
-    big = 1 / (1 + z)  # sigma(|t|)
-    small = z * big  # sigma(-|t|)
-    negative = t < 0
-    return np.where(negative, small, big), np.where(negative, big, small)
+    d = _exp_minus_abs(t)
+    d += 1
+    s = _min0(t)
+    np.exp(s, out=s)
+    s /= d
+    s_minus = _max0(t)
+    np.negative(s_minus, out=s_minus)
+    np.exp(s_minus, out=s_minus)
+    s_minus /= d
+    return s, s_minus
 
 
 def _softplus(x):
     r""":math:`\log(1 + e^x) = \max(x, 0) + \log(1 + e^{-|x|})`, exact and overflow-free."""
-    return np.maximum(x, 0) + np.log1p(_exp_minus_abs(x))
+    return _max0(x) + np.log1p(_exp_minus_abs(x))
 
 
 def _scaled(x, beta):
@@ -476,7 +507,9 @@ class Sigmoid(Activation):
     def _grad(self, x):
         z = _exp_minus_abs(x)
         d = 1 + z
-        return z / (d * d)  # sigma(x) sigma(-x): symmetric, no cancellation
+        d *= d
+        np.divide(z, d, out=d)  # sigma(x) sigma(-x): symmetric, no cancellation
+        return np.minimum(d, x.dtype.type(0.25), out=d)  # rounding near 0 could pass 1/4
 
     def _symbolic(self, sp, x, p):
         return 1 / (1 + sp.exp(-x))
@@ -604,7 +637,7 @@ class LogSigmoid(Activation):
     output_range = (-_INF, 0.0)
 
     def _forward(self, x):
-        return np.minimum(x, 0) - np.log1p(_exp_minus_abs(x))
+        return _min0(x) - np.log1p(_exp_minus_abs(x))
 
     def _grad(self, x):
         return _sigmoid(-x)
@@ -618,15 +651,16 @@ class HardSigmoid(Activation):
 
     .. math::
         \operatorname{HardSigmoid}(x) = \frac{\min(\max(0, x + 3), 6)}{6}, \qquad
-        \operatorname{HardSigmoid}'(x) = \begin{cases} 1/6 & -3 \le x \le 3 \\
+        \operatorname{HardSigmoid}'(x) = \begin{cases} 1/6 & -3 < x < 3 \\
         0 & \text{otherwise} \end{cases}
 
     Notes
     -----
-    Kinks at :math:`\pm 3`; PyTorch's derivative there is the inner slope 1/6
-    (verified with autograd), although the ReLU6 inside has derivative 0 at its
-    own kinks. PyTorch's float64 backward multiplies by the float32 number
-    nearest to 1/6 (0.16666667163...); the exact 1/6 is used here.
+    Kinks at :math:`\pm 3`; PyTorch's derivative there is 0, the outer slope
+    (its backward tests :math:`-3 < x < 3`; checked against autograd in the
+    golden fixture), as for the ReLU6 inside. PyTorch's float64 backward
+    multiplies by the float32 number nearest to 1/6 (0.16666667163...); the
+    exact 1/6 is used here.
     Folklore differs: Keras' old ``hard_sigmoid`` was :math:`\mathrm{clip}(0.2x +
     0.5, 0, 1)` and BinaryConnect used :math:`\mathrm{clip}((x+1)/2, 0, 1)`;
     this is the MobileNetV3 version.
@@ -640,13 +674,13 @@ class HardSigmoid(Activation):
     >>> h = get("hard_sigmoid")
     >>> print(h(np.array([-4.0, 0.0, 1.5, 4.0])))
     [0.   0.5  0.75 1.  ]
-    >>> print(h.grad(3.0))
-    0.16666666666666666
+    >>> print(h.grad(0.0), h.grad(3.0))
+    0.16666666666666666 0.0
     """
 
     name = "hard_sigmoid"
     latex = r"\operatorname{HardSigmoid}(x) = \frac{\min\left(\max(0, x + 3), 6\right)}{6}"
-    latex_grad = (r"\operatorname{HardSigmoid}'(x) = \begin{cases} \frac{1}{6} & -3 \le x \le 3 \\"
+    latex_grad = (r"\operatorname{HardSigmoid}'(x) = \begin{cases} \frac{1}{6} & -3 < x < 3 \\"
                   r" 0 & \text{otherwise} \end{cases}")
     reference = "Howard et al. (2019), Searching for MobileNetV3, ICCV"
     output_range = (0.0, 1.0)
@@ -658,10 +692,10 @@ class HardSigmoid(Activation):
         return np.clip(x + 3, 0, 6) / 6
 
     def _grad(self, x):
-        return _indicator((x >= -3) & (x <= 3), x) / 6
+        return _indicator((x > -3) & (x < 3), x) / 6
 
     def _symbolic(self, sp, x, p):
-        return sp.Piecewise((0, x < -3), (x / 6 + sp.Rational(1, 2), x <= 3), (1, True))
+        return sp.Piecewise((0, x <= -3), (x / 6 + sp.Rational(1, 2), x < 3), (1, True))
 
 
 class HardTanh(Activation):
@@ -758,7 +792,7 @@ class ReLU(Activation):
     subgradient. The slope 1 for :math:`x > 0` is why ReLU does not shrink
     gradients; the slope 0 for :math:`x < 0` is why a unit can "die". The forward
     pass is ``np.maximum(x, 0)``, which keeps NaN (``np.fmax`` would not); the
-    derivative is ``np.heaviside(x, 0)``, also NaN at NaN.
+    derivative is the indicator of :math:`x > 0`, with NaN put back at NaN.
 
     References
     ----------
@@ -782,20 +816,36 @@ class ReLU(Activation):
     kinks = (0.0,)
 
     def _forward(self, x):
-        return np.maximum(x, 0)
+        return _max0(x)
 
     def _grad(self, x):
-        return np.heaviside(x, 0)
+        return _indicator(x > 0, x)
 
     def _symbolic(self, sp, x, p):
         return sp.Piecewise((0, x <= 0), (x, True))
 
 
+def _select(m, inside, outside):
+    r"""``inside`` where the 0/1 array ``m`` is 1, else ``outside``, without branches.
+
+    :math:`m \cdot a + (1 - m)\, b` is exact (one term is an exact 0) and, unlike
+    ``np.where``, costs no mispredicted branch per element; NaN in ``a`` or ``b``
+    propagates. ``m`` is consumed.
+    """
+    rest = np.subtract(1, m)
+    rest *= outside
+    m *= inside
+    m += rest
+    return m
+
+
 def _leaky(x, slope):
     """Value and derivative of ``x if x > 0 else slope * x`` (slope already in x's dtype)."""
+    y = _min0(x)
     with np.errstate(over="ignore"):  # |slope| > 1 may overflow to inf: the rounded result
-        y = np.where(x > 0, x, slope * x)  # NaN fails x > 0 and stays NaN in slope * x
-    g = _keep_nan(np.where(x > 0, x.dtype.type(1), slope), x)
+        y *= slope
+    y += _max0(x)  # NaN stays NaN through max and min
+    g = _keep_nan(_select(_positive(x), x.dtype.type(1), slope), x)
     return y, g
 
 
@@ -928,7 +978,7 @@ class PReLU(_LinearUnit):
     def grad_alpha(self, x):
         r"""Elementwise :math:`\partial y/\partial\alpha`: 0 for :math:`x > 0`, :math:`x` otherwise."""
         arr, work = _prepare(x)
-        return _finish(np.where(work > 0, 0, work), arr, work, self.name)
+        return _finish(_min0(work), arr, work, self.name)
 
     def _symbolic(self, sp, x, p):
         return sp.Piecewise((x, x > 0), (p("alpha") * x, True))
@@ -1101,9 +1151,13 @@ class ReLU6(Activation):
 
 def _elu(x, alpha):
     """Value and derivative of ELU (alpha in x's dtype); exp only of min(x, 0) <= 0."""
-    negative = np.minimum(x, 0)
-    y = np.where(x > 0, x, alpha * np.expm1(negative))
-    g = np.where(x > 0, x.dtype.type(1), alpha * np.exp(negative))  # NaN: exp(NaN) = NaN
+    negative = _min0(x)
+    y = np.expm1(negative)
+    y *= alpha
+    y += _max0(x)  # x > 0: x + alpha (e^0 - 1) = x exactly
+    e = np.exp(negative, out=negative)
+    e *= alpha
+    g = _select(_positive(x), x.dtype.type(1), e)  # NaN: exp(NaN) = NaN
     return y, g
 
 
@@ -1286,14 +1340,17 @@ class CELU(Activation):
 
     def _scaled_negative(self, x):
         with np.errstate(over="ignore"):  # -inf for tiny alpha: exp(-inf) = 0, exact
-            return np.minimum(x, 0) / x.dtype.type(self.alpha)
+            return _min0(x) / x.dtype.type(self.alpha)
 
     def _forward(self, x):
         alpha = x.dtype.type(self.alpha)
-        return np.where(x > 0, x, alpha * np.expm1(self._scaled_negative(x)))
+        y = np.expm1(self._scaled_negative(x))
+        y *= alpha
+        y += _max0(x)
+        return y
 
     def _grad(self, x):
-        return np.where(x > 0, x.dtype.type(1), np.exp(self._scaled_negative(x)))
+        return _select(_positive(x), x.dtype.type(1), np.exp(self._scaled_negative(x)))
 
     def _symbolic(self, sp, x, p):
         alpha = p("alpha")
@@ -1349,7 +1406,7 @@ class Softplus(Activation):
 
     def _forward(self, x):
         t = _scaled(x, self.beta)  # beta * x, clipped where it no longer matters
-        return np.maximum(x, 0) + np.log1p(_exp_minus_abs(t)) / x.dtype.type(self.beta)
+        return _max0(x) + np.log1p(_exp_minus_abs(t)) / x.dtype.type(self.beta)
 
     def _grad(self, x):
         return _sigmoid(_scaled(x, self.beta))
@@ -1624,8 +1681,8 @@ class HardSwish(Activation):
     -----
     A piecewise-quadratic swish without exponentials (cheap on phones). The
     derivative jumps at both kinks: from 0 to -1/2 at -3 and from 3/2 to 1 at 3.
-    PyTorch takes the *outer* value at each kink (0 at -3, 1 at 3; verified with
-    autograd), unlike its hard sigmoid, which takes the inner one. Minimum -3/8 at
+    PyTorch takes the *outer* value at each kink (0 at -3, 1 at 3; checked
+    against autograd in the golden fixture), as for its hard sigmoid. Minimum -3/8 at
     :math:`x = -3/2`. Computed as :math:`x\cdot(\mathrm{clip}(x+3, 0, 6)/6)`,
     finite at float max (PyTorch's float32 result there is inf).
 
@@ -1654,9 +1711,10 @@ class HardSwish(Activation):
         return x * (np.clip(x + 3, 0, 6) / 6)
 
     def _grad(self, x):
-        g = x / 3 + x.dtype.type(0.5)  # NaN stays NaN through this branch
-        g = np.where(x >= 3, x.dtype.type(1), g)
-        return np.where(x <= -3, x.dtype.type(0), g)
+        inner = x / 3 + x.dtype.type(0.5)  # NaN stays NaN through this term
+        inner *= ((x > -3) & (x < 3)).astype(x.dtype)  # 0 * NaN = NaN
+        inner += (x >= 3).astype(x.dtype)
+        return inner
 
     def _symbolic(self, sp, x, p):
         return sp.Piecewise((0, x <= -3), (x * (x + 3) / 6, x < 3), (x, True))
@@ -1831,7 +1889,8 @@ def _cast_back(result, arr):
 
 def _softmax(z, axis):
     m = np.max(z, axis=axis, keepdims=True)  # subtract the max: every exponent <= 0
-    e = np.subtract(z, m)
+    with np.errstate(over="ignore"):  # -max - max = -inf, and e^-inf = 0 is exact
+        e = np.subtract(z, m)
     np.exp(e, out=e)
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
@@ -1839,7 +1898,8 @@ def _softmax(z, axis):
 
 def _log_softmax(z, axis):
     m = np.max(z, axis=axis, keepdims=True)
-    shifted = np.subtract(z, m)
+    with np.errstate(over="ignore"):  # -inf: the correctly rounded log-probability
+        shifted = np.subtract(z, m)
     lse = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))  # the sum is in [1, n]
     shifted -= lse
     return shifted

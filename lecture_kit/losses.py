@@ -71,7 +71,9 @@ def _shifted_exp(z: np.ndarray, axis: int):
     Shifting by the row maximum makes the largest exponent ``exp(0) = 1``, so
     nothing overflows; the smallest terms underflow harmlessly to 0.
     """
-    zmax = np.max(z, axis=axis, keepdims=True)
+    # fmax ignores NaN: a NaN logit beside a logit of 1e4 must not make the shift
+    # 0 (exp(1e4) would overflow); the NaN still propagates through the sum.
+    zmax = np.fmax.reduce(z, axis=axis, keepdims=True)
     # A row of -inf (or +inf) would give inf - inf = NaN; keep those rows finite
     # in the shift and let the inf itself carry through.
     zmax = np.where(np.isfinite(zmax), zmax, 0)

@@ -322,3 +322,9 @@ def test_non_numeric_input_raises_type_error(name, bad, rng):
 def test_empty_input_raises():
     with pytest.raises(ValueError, match="at least one element"):
         losses.mse(np.zeros(0), np.zeros(0))
+
+
+def test_nan_logit_beside_a_huge_logit_gives_nan_without_overflow():
+    value, grad = losses.cross_entropy(np.array([[1e4, np.nan, 0.0], [1.0, 2.0, 3.0]]),
+                                       np.array([0, 2]))
+    assert np.isnan(value) and np.all(np.isnan(grad[0])) and np.all(np.isfinite(grad[1]))
