@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The chapters multiply small matrices: BLAS threads only add overhead (measured 2x).
+export OPENBLAS_NUM_THREADS ?= 1
 PYTEST_ALL := tests lecture_kit book --doctest-modules --nbval-lax \
               --nbval-sanitize-with tests/nbval_sanitize.cfg
 
@@ -53,3 +55,19 @@ freeze: $(STAMP)
 
 clean:
 	rm -rf _build release grading .pytest_cache .hypothesis
+
+# Exercises for instructors (book/instructor.md). `make release` writes
+# release/<assignment>/ and release/<assignment>.zip; `make grade SUBMISSIONS=dir`
+# (one sub-folder per student) writes $(GRADES)/grades.csv and $(GRADES)/feedback/.
+TIMEOUT ?= 30
+GRADES ?= grading/results
+SUBMISSIONS ?=
+JOBS ?=
+.PHONY: release grade
+
+release: $(STAMP)
+	$(PY) tools/grading.py release
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder with one sub-folder per student> [TIMEOUT=30] [GRADES=grading/results]"; exit 2; }
+	$(PY) tools/grading.py grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --out "$(GRADES)" $(if $(JOBS),--jobs $(JOBS))

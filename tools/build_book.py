@@ -46,6 +46,7 @@ def build(source: Path, *, force: bool = False) -> int:
     if force or not stamp.exists() or stamp.read_text() != current:
         shutil.rmtree(cache, ignore_errors=True)
     env = dict(os.environ, LECTURE_KIT_EXPLORERS="static", MPLBACKEND="Agg",
+               OPENBLAS_NUM_THREADS=os.environ.get("OPENBLAS_NUM_THREADS", "1"),
                PYDEVD_DISABLE_FILE_VALIDATION="1")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jupyter_book), "build", "-W", "-n",

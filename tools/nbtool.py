@@ -64,6 +64,7 @@ def execute(path: Path, timeout: int = 300):
     nb = nbformat.read(path, as_version=4)
     os.environ.setdefault("LECTURE_KIT_EXPLORERS", "static")
     os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # small matrices: threads only cost
     client = NotebookClient(
         copy.deepcopy(nb),
         timeout=timeout,
