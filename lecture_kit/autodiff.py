@@ -398,8 +398,7 @@ def draw(root: Value, max_nodes: int = 60, figsize=None, decimals: int = 4):
     >>> sorted(t.get_text().splitlines()[0] for t in fig.axes[0].texts if "grad" in t.get_text())
     ['*', 'a', 'b']
     """
-    from matplotlib.figure import Figure
-    from matplotlib.patches import FancyArrowPatch
+    from . import plots  # matplotlib stays behind lecture_kit.plots
 
     order = topological_order(root)
     if len(order) > max_nodes:
@@ -407,7 +406,8 @@ def draw(root: Value, max_nodes: int = 60, figsize=None, decimals: int = 4):
     pos = _layout(order)
     width = 1 + max(x for x, _ in pos.values())
     height = max(sum(1 for p in pos.values() if p[0] == x) for x in range(width))
-    fig = Figure(figsize=figsize or (2.2 * width + 1, 1.3 * height + 1), layout="constrained")
+    fig_w, fig_h = figsize or (2.2 * width + 1, 1.3 * height + 1)
+    fig = plots.new_figure(width=fig_w, height=fig_h)
     ax = fig.add_subplot()
     ax.set_axis_off()
     ax.set_xlim(-0.6, width - 0.4)
@@ -424,9 +424,10 @@ def draw(root: Value, max_nodes: int = 60, figsize=None, decimals: int = 4):
         for parent, local in zip(node.parents, node.local_grads):
             px, py = pos[id(parent)]
             skip = x - px > 1  # an edge jumping over a column bends around its boxes
-            ax.add_patch(FancyArrowPatch((px + 0.32, py), (x - 0.32, y), arrowstyle="-|>",
-                                         connectionstyle=f"arc3,rad={-0.35 if skip else 0}",
-                                         mutation_scale=12, color="#555555", zorder=1))
+            ax.annotate("", xy=(x - 0.32, y), xytext=(px + 0.32, py), zorder=1,
+                        arrowprops=dict(arrowstyle="-|>", mutation_scale=12, color="#555555",
+                                        connectionstyle=f"arc3,rad={-0.35 if skip else 0}",
+                                        shrinkA=0, shrinkB=0))
             lift = 0.12 + (0.35 * (x - px) / 2 if skip else 0)
             ax.text((px + x) / 2, (py + y) / 2 + lift, f"local {local:.3g}", fontsize=7,
                     ha="center", color="#D55E00", zorder=2)

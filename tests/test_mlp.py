@@ -107,6 +107,28 @@ def test_input_gradient_matches_finite_differences(act, loss):
     assert_grads_close(analytic, numeric)
 
 
+@pytest.mark.parametrize("loss", sorted(LOSS_CASES))
+@pytest.mark.parametrize("act", ACTIVATIONS)
+def test_lecture_kit_gradcheck_confirms_every_parameter_gradient(act, loss):
+    """The course's own checker (relative error, float64) agrees, layer by layer."""
+    from lecture_kit import gradcheck
+
+    net, X, y = make_case(act, loss, seed=4)
+    _, grads = net.gradients(X, y, loss=loss)
+    grads = [g.copy() for g in grads]
+    original = [p.copy() for p in net.params]
+    for k, g in enumerate(grads):
+        def f(p, k=k):
+            params = [q.copy() for q in original]
+            params[k] = p
+            net.params = params
+            return float(net.loss(X, y, loss=loss))
+
+        result = gradcheck.check_gradient(f, g, original[k], rtol=1e-5, atol=1e-8)
+        assert result.passed, f"parameter {k}: {result}"
+    net.params = original
+
+
 @pytest.mark.parametrize("act", ACTIVATIONS)
 def test_activation_gradients_match_finite_differences(act):
     """grad_a[l] is dL/da_l: perturb a_l and run only the layers above it."""
