@@ -16,6 +16,8 @@ help:
 	@echo "make test    run every check: unit tests, doctests, nbval, strict build, browser"
 	@echo "make lab     start JupyterLab on the chapters, with live widgets"
 	@echo "make bench   print the speed tables (bench/)"
+	@echo "make release student versions of the exercises in release/ (one per part)"
+	@echo "make grade SUBMISSIONS=dir   autograde dir/<student>/*.ipynb into grading/results/"
 	@echo "make clean   remove build outputs (keeps .venv)"
 
 # The environment is (re)installed only when the pins or the package metadata change.
@@ -41,7 +43,7 @@ test: $(STAMP)
 
 # Unit tests and doctests only (no build, no browser): quick feedback while coding.
 test-fast: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser"
+	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser and not grading"
 
 lab: $(STAMP)
 	LECTURE_KIT_EXPLORERS=live $(VENV)/bin/jupyter lab book/
