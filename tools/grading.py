@@ -967,6 +967,11 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=None,
                    help="notebooks graded in parallel (default: 2, or 1 on one core)")
     args = parser.parse_args(argv)
+    # nbgrader runs helpers such as `alembic` by name: make the environment's own
+    # scripts visible even when it is not activated (make calls .venv/bin/python).
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
     if args.command == "list":
         for a in discover(ROOT):
             print(f"{a.name}  ({a.caption})")
