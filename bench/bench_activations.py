@@ -213,7 +213,9 @@ def main(argv=None):
     rows = run()
     table = format_table(rows)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    stamp += f" (load average {os.getloadavg()[0]:.1f} when it ended: above the CPU count, ratios are noisy)"
+    load = os.getloadavg()[0]
+    busy = ": above the CPU count, ratios are noisy" if load > (os.cpu_count() or 1) else ""
+    stamp += f" (load average {load:.1f} when it ended{busy})"
     header = (f"Activations, {N:,} elements, best of 7 rounds; {stamp}; {machine()}.\n"
               "`x copy` = time / memory copy of the same array; `x ref` = time / reference.")
     print(header)

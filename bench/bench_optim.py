@@ -148,7 +148,9 @@ def main(argv=None):
               "(run with /work/torchenv/bin/python for the comparison)")
     rows = run()
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    stamp += f" (load average {os.getloadavg()[0]:.1f} when it ended: above the CPU count, ratios are noisy)"
+    load = os.getloadavg()[0]
+    busy = ": above the CPU count, ratios are noisy" if load > (os.cpu_count() or 1) else ""
+    stamp += f" (load average {load:.1f} when it ended{busy})"
     header = (f"One optimizer step on {N:,} parameters, best of 7 rounds; {stamp}; {machine()}.\n"
               "`x best torch` = lecture_kit time / the faster of the two PyTorch code paths.")
     table = format_table(rows)
