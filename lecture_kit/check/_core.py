@@ -85,6 +85,21 @@ def wrong(exercise: str, message: str) -> Verdict:
     return Verdict(False, exercise, message)
 
 
+def as_number(got):
+    """``float(got)`` when ``got`` holds exactly one number, else ``None``.
+
+    >>> as_number(np.array([2.5])), as_number([1, 2]), as_number("x")
+    (2.5, None, None)
+    """
+    try:
+        arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if arr.size != 1:
+        return None
+    return float(arr.reshape(()))
+
+
 def call_safely(exercise: str, fn: Callable, *args):
     """Call the reader's ``fn(*args)``; return ``(result, None)`` or ``(None, Verdict)``.
 

@@ -35,7 +35,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._core import call_safely, correct, wrong
+from ._core import as_number as _as_number, call_safely, correct, wrong
 
 __all__ = ["stable_cross_entropy", "gd_contraction", "heavy_ball_rate", "adam_step"]
 
@@ -52,17 +52,6 @@ def _describe(args: Sequence) -> str:
         else:
             parts.append(repr(a))
     return "(" + ", ".join(parts) + ")"
-
-
-def _as_number(got):
-    """``float(got)`` for a single number, else ``None``."""
-    try:
-        arr = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    if arr.size != 1:
-        return None
-    return float(arr.reshape(()))
 
 
 def _compare_numbers(exercise: str, fn: Callable, cases, reference: Callable,

@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import call_safely, correct, wrong
+from ._core import as_number as _as_number, call_safely, correct, wrong
 
 __all__ = ["prelu_grad_alpha", "elu_forward", "softmax_jacobian"]
 
@@ -45,17 +45,6 @@ __all__ = ["prelu_grad_alpha", "elu_forward", "softmax_jacobian"]
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-def _as_number(got):
-    """``float(got)`` for a single number, else ``None``."""
-    try:
-        arr = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    if arr.size != 1:
-        return None
-    return float(arr.reshape(()))
-
-
 def _call_strict(exercise: str, fn: Callable, *args):
     """Call ``fn`` with NumPy floating-point errors turned into a failing verdict.
 
