@@ -137,7 +137,7 @@ def test_independent_oracle_agrees_with_the_right_chain_answer():
 
 
 @pytest.mark.parametrize("check_fn, answer, fragment", [
-    (check.chain_gradient, chain_forgets_weights, "w_k sigma'(z_k)"),
+    (check.chain_gradient, chain_forgets_weights, "one factor per"),
     (check.chain_gradient, chain_slope_at_wrong_point, "previous activation"),
     (check.chain_gradient, lambda w, b, a0: "a string", "expected one number"),
     (check.stable_sigmoid, sigmoid_naive, "RuntimeWarning"),

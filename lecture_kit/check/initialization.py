@@ -86,10 +86,12 @@ def linear_backward(fn: Callable):
             return wrong(ex, f"for {where}: return the pair (dX, dW)")
         expected = (dY @ W.T, X.T @ dY)
         for name, value, target, hint in (
-            ("dX", got[0], expected[0], "each row of dX sums the upstream row times "
-                                        "the rows of W: a product of dY with W transposed"),
-            ("dW", got[1], expected[1], "dW adds, over the examples, input times "
-                                        "upstream gradient: X transposed times dY"),
+            ("dX", got[0], expected[0], "an entry of X feeds a whole row of Y through "
+                                        "the weights: sum over those uses, and let the "
+                                        "shapes decide which product it is"),
+            ("dW", got[1], expected[1], "a weight is used once per example: sum over "
+                                        "the examples, and let the shapes decide which "
+                                        "product it is"),
         ):
             verdict = compare_arrays(ex, value, target, what=f"{name} (for {where})",
                                      hint=hint, rtol=1e-6, atol=1e-8)
@@ -214,14 +216,15 @@ def xavier_uniform_sample(fn: Callable):
         var = 2.0 / (fan_in + fan_out)
         top = float(np.max(np.abs(W)))
         if top > b * (1 + 1e-12):
-            return wrong(ex, f"for {where}: some weights lie outside the allowed range; the "
-                             "bound is the square root of 6 / (fan_in + fan_out)")
+            return wrong(ex, f"for {where}: some weights lie outside the allowed range; work "
+                             "the bound out from the variance Glorot asks for and the "
+                             "variance of a uniform distribution on [-b, b]")
         if top < 0.99 * b:
             return wrong(ex, f"for {where}: the weights never come close to the bound; a "
                              "uniform draw on [-b, b] fills the whole interval")
         if abs(float(W.var()) / var - 1) > 0.05:
-            return wrong(ex, f"for {where}: the sample variance is off by more than 5 %; "
-                             "it should be 2 / (fan_in + fan_out)")
+            return wrong(ex, f"for {where}: the sample variance is off by more than 5 % from "
+                             "the variance of Glorot's compromise between the two fans")
         if abs(float(W.mean())) > 5 * math.sqrt(var / W.size):
             return wrong(ex, f"for {where}: the weights are not centred at zero")
     return correct(ex)
@@ -282,10 +285,12 @@ def kaiming_std(fn: Callable):
                 hint = "that looks like a variance; return the standard deviation"
             elif a == 1.0:
                 hint = ("with slope 1 the unit is linear and keeps the whole second moment: "
-                        "the factor 2 must be divided by 1 + a^2")
+                        "does your answer use the slope, and does it then agree with the "
+                        "linear case?")
             elif mode == "fan_out":
                 hint = "mode 'fan_out' divides by the number of outputs of the layer"
             else:
-                hint = "expected the square root of 2 / ((1 + a^2) times the chosen fan)"
+                hint = ("go back to how much of the second moment a leaky ReLU keeps, and "
+                        "which variance makes the layer pass the signal on unchanged")
             return wrong(ex, f"wrong for {where}: {hint}")
     return correct(ex)

@@ -175,8 +175,9 @@ def _heavy_ball_reference(lam, lr, beta):
 def _heavy_ball_hint(case, expected):
     lam, lr, beta = case
     disc = (1.0 + beta - lr * lam) ** 2 - 4.0 * beta
-    kind = ("complex roots: their modulus is sqrt(beta)" if disc < 0
-            else "two real roots: take the larger absolute value")
+    kind = ("complex roots here: a conjugate pair, so what does their "
+            "product say about their modulus?" if disc < 0
+            else "two real roots here: which of them decides the long run?")
     return f"expected a non-negative factor ({kind})"
 
 
@@ -256,11 +257,14 @@ def adam_step(fn: Callable):
                                  f"{expected[i].shape}")
             if not np.allclose(arr, expected[i], rtol=1e-7, atol=1e-12):
                 hints = {
-                    "m": "m is the moving average beta1 m + (1 - beta1) g, before correction",
-                    "v": "v is the moving average of g squared with beta2, before correction",
-                    "theta": ("the step uses the bias-corrected averages m / (1 - beta1^t) and "
-                              "v / (1 - beta2^t), with eps added to the square root of the "
-                              "corrected v"),
+                    "m": ("m is the first moving average, returned before any bias "
+                          "correction: check which factor weighs the old m and which "
+                          "the new gradient"),
+                    "v": ("v is the moving average of the squared gradient, returned "
+                          "before any bias correction"),
+                    "theta": ("m and v are right, the step is not: check the bias "
+                              "correction of both averages, which depends on t, and "
+                              "where eps enters"),
                 }
                 return wrong(ex, f"at {where}: {name} is wrong ({hints[name]})")
     return correct(ex)

@@ -134,8 +134,8 @@ def prelu_grad_alpha(fn: Callable):
                         "and cannot change the loss")
             else:
                 sign = "positive" if expected > 0 else "negative"
-                hint = (f"expected a {sign} number: only elements with x <= 0 contribute, "
-                        "each one its upstream gradient times x")
+                hint = (f"expected a {sign} number: only elements with x <= 0 contribute; "
+                        "ask how much each of those outputs moves when alpha moves")
             return wrong(exercise, f"wrong for {where}: {hint}")
     return correct(exercise, f"all {len(_PRELU_CASES)} hidden cases agree")
 
@@ -194,8 +194,9 @@ def elu_forward(fn: Callable):
                 elif xi == 0:
                     hint = "ELU is continuous at 0: both branches meet there"
                 elif abs(xi) < 1e-6:
-                    hint = ("expected a tiny negative number, close to alpha * x; computing "
-                            "e^x - 1 by subtraction cancels most digits here: np.expm1 does not")
+                    hint = ("expected a tiny negative number; computing e^x - 1 by "
+                            "subtraction cancels most digits here: look for a NumPy "
+                            "function made for exactly this difference")
                 else:
                     hint = "expected a negative number between -alpha and alpha * x"
             else:

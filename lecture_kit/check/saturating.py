@@ -134,7 +134,7 @@ def chain_gradient(fn) -> "Verdict":  # noqa: F821
             return wrong(exercise,
                          f"wrong for a chain of {len(weights)} layer(s) with weights "
                          f"{list(weights)}: expected a {sign} number whose size is at most "
-                         f"prod|w_k| / 4^L = {bound:.4g} (one factor w_k sigma'(z_k) per "
+                         f"prod|w_k| / 4^L = {bound:.4g} (the chain rule gives one factor per "
                          "layer, each z_k computed from the previous activation)")
     return correct(exercise, f"all {len(_CHAINS)} hidden chains agree")
 

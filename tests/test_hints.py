@@ -1,0 +1,361 @@
+"""Self-check hints give a direction, never the answer.
+
+Every check exported by :mod:`lecture_kit.check` is fed a set of typical
+wrong answers. Each wrong answer must be called "not yet", and the message
+must contain neither the value the check expected at the failing case (the
+test recomputes it with its own reference, formatted several ways) nor the
+formula of the answer (a list of forbidden fragments per check, compared
+after removing spaces and case).
+
+The checks are enumerated from the package's public exports, so a new check
+without an entry in ``CASES`` fails ``test_every_check_has_wrong_answers``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import pkgutil
+
+import numpy as np
+import pytest
+
+from lecture_kit import check
+
+# The machinery of the package, not checks of an exercise.
+INFRASTRUCTURE = {"Verdict", "call_safely", "compare_arrays", "compare_pointwise",
+                  "correct", "wrong", "as_number"}
+
+
+def exported_checks() -> list[str]:
+    """Names of the checks: the package's ``__all__`` or its submodules' ``__all__``."""
+    names = getattr(check, "__all__", None)
+    if names is None:
+        names = []
+        for info in pkgutil.iter_modules(check.__path__):
+            if info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"{check.__name__}.{info.name}")
+            names += list(getattr(module, "__all__", []))
+    return sorted(n for n in names if n not in INFRASTRUCTURE
+                  and callable(getattr(check, n, None)))
+
+
+# ---------------------------------------------------------------------------
+# Independent references (written here, not imported from the checks)
+# ---------------------------------------------------------------------------
+def _sig(t):
+    t = float(t)
+    return 1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t))
+
+
+def ref_linear_backward(X, W, dY):
+    return [dY @ W.T, X.T @ dY]
+
+
+def ref_distinct_units(W):
+    cols = []
+    for c in np.asarray(W, float).T:
+        if not any(np.max(np.abs(c - k)) <= 1e-9 for k in cols):
+            cols.append(c)
+    return [len(cols)]
+
+
+def ref_xavier(fan_in, fan_out, rng):
+    return [math.sqrt(6 / (fan_in + fan_out)), 2 / (fan_in + fan_out),
+            math.sqrt(2 / (fan_in + fan_out))]
+
+
+def ref_kaiming(fan_in, fan_out, a, mode):
+    n = fan_in if mode == "fan_in" else fan_out
+    var = 2 / ((1 + a * a) * n)
+    return [math.sqrt(var), var]
+
+
+def ref_heavy_ball(lam, lr, beta):
+    return [float(np.max(np.abs(np.roots([1.0, -(1 + beta - lr * lam), beta]))))]
+
+
+def ref_adam(theta, g, m, v, t, lr, betas, eps):
+    b1, b2 = betas
+    m2 = b1 * m + (1 - b1) * g
+    v2 = b2 * v + (1 - b2) * g * g
+    mh, vh = m2 / (1 - b1 ** t), v2 / (1 - b2 ** t)
+    return [theta - lr * mh / (np.sqrt(vh) + eps), m2, v2, mh, vh]
+
+
+def ref_contraction(H, lr):
+    return [float(np.max(np.abs(1 - lr * np.linalg.eigvalsh(H))))]
+
+
+def ref_cross_entropy(z, k):
+    z = np.asarray(z, float)
+    return [float(np.logaddexp.reduce(z) - z[k])]
+
+
+def ref_chain(weights, biases, a0):
+    a, prod = a0, 1.0
+    for w, b in zip(weights, biases):
+        s = _sig(w * a + b)
+        prod *= w * s * (1 - s)
+        a = s
+    return [prod]
+
+
+def ref_sigmoid(x):
+    return [np.vectorize(_sig)(x)]
+
+
+def ref_tanh_prime(x):
+    return [1 / np.cosh(np.clip(x, -300, 300)) ** 2]
+
+
+def ref_elu(x, alpha):
+    return [np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))]
+
+
+def ref_prelu(x, delta):
+    return [float(np.sum(np.where(x <= 0, x, 0.0) * delta))]
+
+
+def ref_softmax_jacobian(z):
+    s = np.exp(z - np.max(z))
+    s /= s.sum()
+    return [np.diag(s) - np.outer(s, s)]
+
+
+def ref_saturation_edge(t):
+    r = math.sqrt(1 - 4 * t)
+    return [2 * math.log1p(r) - math.log(4 * t)]
+
+
+# ---------------------------------------------------------------------------
+# Wrong answers and forbidden formula fragments, per check
+# ---------------------------------------------------------------------------
+CASES = {
+    "linear_backward": dict(
+        reference=ref_linear_backward,
+        wrong=[lambda X, W, dY: (-dY @ W.T, X.T @ dY),
+               lambda X, W, dY: (dY @ W.T, X.T @ dY / len(X)),
+               lambda X, W, dY: (dY @ W.T, 2 * X.T @ dY),
+               lambda X, W, dY: (np.zeros_like(X), X.T @ dY)],
+        forbidden=["dy@w.t", "x.t@dy", "wtransposed", "xtransposed", "w^t", "x^t", "@w.t",
+                   "x^\\top"]),
+    "distinct_units": dict(
+        reference=ref_distinct_units,
+        wrong=[lambda W: W.shape[1], lambda W: W.shape[0],
+               lambda W: len(np.unique(np.round(W, 3), axis=1).T),
+               lambda W: len(np.unique(W, axis=0))],
+        forbidden=["np.unique", "axis=1", "np.round"]),
+    "xavier_uniform_sample": dict(
+        reference=ref_xavier,
+        wrong=[lambda fi, fo, rng: rng.uniform(-math.sqrt(6 / fi), math.sqrt(6 / fi), (fi, fo)),
+               lambda fi, fo, rng: rng.uniform(-math.sqrt(3 / (fi + fo)),
+                                               math.sqrt(3 / (fi + fo)), (fi, fo)),
+               lambda fi, fo, rng: rng.normal(0, math.sqrt(2 / (fi + fo)), (fi, fo)),
+               lambda fi, fo, rng: np.clip(rng.normal(0, math.sqrt(1.5 / (fi + fo)), (fi, fo)),
+                                           -math.sqrt(6 / (fi + fo)), math.sqrt(6 / (fi + fo)))],
+        forbidden=["6/(fan_in+fan_out)", "2/(fan_in+fan_out)", "sqrt(6", "squarerootof6",
+                   "6/(n_in+n_out)", "2/(n_in+n_out)", "6/(fan_in", "b^2/3"]),
+    "kaiming_std": dict(
+        reference=ref_kaiming,
+        wrong=[lambda fi, fo, a, mode: math.sqrt(2 / fi),
+               lambda fi, fo, a, mode: math.sqrt(2 / (fi if mode == "fan_in" else fo)),
+               lambda fi, fo, a, mode: math.sqrt(1 / ((1 + a * a) * (fi if mode == "fan_in"
+                                                                    else fo))),
+               lambda fi, fo, a, mode: math.sqrt(2 / ((1 + a) * (fi if mode == "fan_in"
+                                                                 else fo)))],
+        forbidden=["sqrt(2/", "2/((1+a^2)", "(1+a^2)", "1+a^2", "1+a**2", "squarerootof2",
+                   "2/fan", "2/n"]),
+    "heavy_ball_rate": dict(
+        reference=ref_heavy_ball,
+        wrong=[lambda lam, lr, beta: abs(1 - lr * lam),
+               lambda lam, lr, beta: math.sqrt(beta),
+               lambda lam, lr, beta: float(np.min(np.abs(np.roots([1, -(1 + beta - lr * lam),
+                                                                    beta])))),
+               lambda lam, lr, beta: float(np.max(np.real(np.roots([1, -(1 + beta - lr * lam),
+                                                                    beta]))))],
+        forbidden=["sqrt(beta)", "modulusis", "beta**0.5", "beta^(1/2)", "max(abs(", "np.roots",
+                   "squarerootofbeta"]),
+    "adam_step": dict(
+        reference=ref_adam,
+        wrong=[lambda th, g, m, v, t, lr, betas, eps: (
+                   th - lr * (betas[0] * m + (1 - betas[0]) * g)
+                   / (np.sqrt(betas[1] * v + (1 - betas[1]) * g * g) + eps),
+                   betas[0] * m + (1 - betas[0]) * g, betas[1] * v + (1 - betas[1]) * g * g),
+               lambda th, g, m, v, t, lr, betas, eps: (th - lr * g, m, v),
+               lambda th, g, m, v, t, lr, betas, eps: (
+                   th, betas[0] * m + g, betas[1] * v + g * g),
+               lambda th, g, m, v, t, lr, betas, eps: (
+                   th - lr * g / (np.sqrt(g * g) + eps),
+                   betas[0] * m + (1 - betas[0]) * g, betas[1] * v + (1 - betas[1]) * g * g)],
+        forbidden=["(1-beta1)g", "(1-beta1)*g", "1-beta1^t", "1-beta2^t", "1-beta1**t",
+                   "m/(1-", "v/(1-", "sqrt(v_hat)", "beta1m+", "beta1*m+"]),
+    "gd_contraction": dict(
+        reference=ref_contraction,
+        wrong=[lambda H, lr: 1 - lr * float(np.trace(H)),
+               lambda H, lr: float(np.max(1 - lr * np.linalg.eigvalsh(H))),
+               lambda H, lr: float(abs(1 - lr * np.max(np.linalg.eigvalsh(H))))],
+        forbidden=["1-lr", "1-eta", "|1-", "eigvalsh", "max(abs(1", "spectralradius"]),
+    "stable_cross_entropy": dict(
+        reference=ref_cross_entropy,
+        wrong=[lambda z, k: float(-np.log(np.exp(z[k]) / np.exp(z).sum())),
+               lambda z, k: float(np.max(z) - z[k]),
+               lambda z, k: float(np.log(np.sum(np.exp(z - np.max(z)))))],
+        forbidden=["m+log", "logsumexp", "log(sum(exp", "max(z)+", "lse(z)-z"]),
+    "chain_gradient": dict(
+        reference=ref_chain,
+        wrong=[lambda w, b, a0: 0.0,
+               lambda w, b, a0: math.prod(0.25 * x for x in w),
+               lambda w, b, a0: float(np.prod([_sig(x * a0 + y) * (1 - _sig(x * a0 + y))
+                                               for x, y in zip(w, b)]))],
+        forbidden=["w_ksigma'(z_k)", "sigma'(z_k)w_k", "s(1-s)", "sigma(1-sigma)",
+                   "sigma(z_k)(1-sigma(z_k))"]),
+    "stable_sigmoid": dict(
+        reference=ref_sigmoid,
+        wrong=[lambda x: 1 / (1 + np.exp(-np.clip(x, -700, 700))),
+               lambda x: np.clip(1 / (1 + np.exp(-np.clip(x, -700, 700))), 1e-12, 1),
+               lambda x: np.zeros_like(x)],
+        forbidden=["exp(-|x|)", "z/(1+z)", "e^x/(1+e^x)", "exp(x)/(1+exp(x))", "np.where"]),
+    "tanh_prime": dict(
+        reference=ref_tanh_prime,
+        wrong=[lambda x: 1 - np.tanh(x) ** 2,
+               lambda x: 2 * np.exp(-2 * np.abs(x)) / (1 + np.exp(-2 * np.abs(x))) ** 2,
+               lambda x: -(1 - np.tanh(x) ** 2)],
+        forbidden=["4u/(1+u)^2", "1/cosh", "sech", "exp(-2|x|)", "cosh(x)^-2"]),
+    "elu_forward": dict(
+        reference=ref_elu,
+        wrong=[lambda x, alpha: np.where(x > 0, x, alpha * (np.exp(np.minimum(x, 0)) - 1)),
+               lambda x, alpha: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+               lambda x, alpha: np.maximum(x, 0)],
+        forbidden=["expm1", "alpha*(exp(x)-1)", "alpha*(e^x-1)", "alpha*x"]),
+    "prelu_grad_alpha": dict(
+        reference=ref_prelu,
+        wrong=[lambda x, d: float(np.sum(d * np.minimum(x, 0)) * 2),
+               lambda x, d: float(np.sum(d * np.maximum(x, 0))),
+               lambda x, d: float(np.sum(np.minimum(x, 0)))],
+        forbidden=["delta*x", "timesx", "sum(delta", "minimum(x,0)", "upstreamgradienttimes"]),
+    "softmax_jacobian": dict(
+        reference=ref_softmax_jacobian,
+        wrong=[lambda z: np.outer(np.ones_like(z), np.ones_like(z)) * 0.0,
+               lambda z: -ref_softmax_jacobian(z)[0],
+               lambda z: np.diag(np.exp(z - z.max()) / np.exp(z - z.max()).sum())],
+        forbidden=["diag(s)-", "outer(s", "s_i(delta", "s_i(1-s", "-s_is_j", "delta_ij"]),
+    "sigmoid_saturation_edge": dict(
+        reference=ref_saturation_edge,
+        wrong=[lambda t: 1.0, lambda t: -math.log(t), lambda t: 2 * math.log(1 / t)],
+        forbidden=["log(4t)", "log1p", "sqrt(1-4t)", "log(s/(1-s))"]),
+}
+
+
+def _formatted(value: float) -> list[str]:
+    """Ways a number may be printed; only values with 3+ significant digits.
+
+    Numbers with one or two significant digits (0, 1, 0.5, 0.25, 12) occur in
+    any message as bounds, shapes or counts and would not single out the answer.
+    """
+    value = float(value)
+    if not math.isfinite(value) or value == 0:
+        return []
+    if len(f"{abs(value):.6g}".replace(".", "").replace("-", "").lstrip("0").rstrip("0")) < 3:
+        return []
+    texts = {repr(value), f"{value:.3g}", f"{value:.4g}", f"{value:.5g}", f"{value:.6g}",
+             f"{value:.3e}", f"{value:.2e}", f"{value:.1e}"}
+    if abs(value) >= 0.01:
+        texts |= {f"{value:.3f}", f"{value:.4f}"}
+    if abs(value) >= 1:
+        texts |= {f"{value:.2f}"}
+    return sorted(texts | {t.lstrip("-") for t in texts})
+
+
+def _normalized(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def _numbers(args) -> np.ndarray:
+    """Every number among the arguments of a call (scalars and array entries)."""
+    out = []
+    for a in args:
+        if isinstance(a, (tuple, list)):
+            out += list(_numbers(a))
+        elif isinstance(a, (int, float, np.ndarray, np.number)) and not isinstance(a, bool):
+            out += list(np.ravel(np.asarray(a, dtype=float)))
+    return np.array(out, dtype=float)
+
+
+class Spy:
+    """Wrap a wrong answer and remember the arguments of its last call."""
+
+    def __init__(self, fn):
+        self.fn, self.last = fn, None
+
+    def __call__(self, *args):
+        self.last = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+        return self.fn(*args)
+
+
+def _run(name, fn):
+    spy = Spy(fn)
+    verdict = getattr(check, name)(spy)
+    return verdict, spy.last
+
+
+def test_every_check_has_wrong_answers():
+    names = exported_checks()
+    assert len(names) >= 15, names   # the book's checks; the enumeration must find them
+    missing = [n for n in names if n not in CASES]
+    assert missing == [], f"add wrong answers and forbidden fragments for {missing}"
+
+
+PARAMS = [(name, i) for name in sorted(CASES) for i in range(len(CASES[name]["wrong"]))]
+
+
+@pytest.mark.parametrize("name, index", PARAMS, ids=[f"{n}-{i}" for n, i in PARAMS])
+def test_a_wrong_answer_gets_not_yet_and_no_answer(name, index):
+    spec = CASES[name]
+    verdict, last = _run(name, spec["wrong"][index])
+    assert not verdict.ok
+    assert "not yet" in str(verdict)
+    message = verdict.message
+    flat = _normalized(message)
+    for fragment in spec["forbidden"]:
+        assert _normalized(fragment) not in flat, f"hint gives the formula {fragment!r}: {message}"
+    assert last is not None, "the check never called the answer"
+    inputs = _numbers(last)          # a message may name the failing input point
+    for value in spec["reference"](*last):
+        for v in np.ravel(np.asarray(value, dtype=float)):
+            if np.any(np.isclose(v, inputs, rtol=1e-6, atol=0)):
+                continue
+            for text in _formatted(v):
+                assert text not in message, f"hint shows the expected value {text}: {message}"
+    if spec["reference"] is ref_distinct_units:
+        n = spec["reference"](*last)[0]
+        for pattern in (f"expected {n}", f"should be {n}", f"{n} distinct", f"{n} unit"):
+            assert pattern not in message, message
+
+
+# ---------------------------------------------------------------------------
+# The test can fail: a planted hint that leaks is caught
+# ---------------------------------------------------------------------------
+def test_a_leaking_hint_would_be_caught(monkeypatch):
+    from lecture_kit.check import initialization
+
+    def leaky(fn):
+        fan_in, fan_out = 300, 500
+        fn(fan_in, fan_out, np.random.default_rng(0))
+        return check.wrong("xavier_uniform_sample",
+                           f"the bound is sqrt(6/(fan_in + fan_out)) = "
+                           f"{math.sqrt(6 / 800):.4f}")
+
+    monkeypatch.setattr(check, "xavier_uniform_sample", leaky)
+    monkeypatch.setattr(initialization, "xavier_uniform_sample", leaky)
+    with pytest.raises(AssertionError, match="formula"):
+        test_a_wrong_answer_gets_not_yet_and_no_answer("xavier_uniform_sample", 0)
+
+    def leaks_value_only(fn):
+        fn(300, 500, np.random.default_rng(0))
+        return check.wrong("xavier_uniform_sample", f"expected a bound of {math.sqrt(6 / 800):.3f}")
+
+    monkeypatch.setattr(check, "xavier_uniform_sample", leaks_value_only)
+    with pytest.raises(AssertionError, match="expected value"):
+        test_a_wrong_answer_gets_not_yet_and_no_answer("xavier_uniform_sample", 0)
