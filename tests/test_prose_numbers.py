@@ -47,9 +47,8 @@ still typed (a known debt, with its owner). It is *not* allowed: that chapter's
 test is a strict expected failure, which turns into a failure as soon as the
 debt is paid, so that the entry gets deleted.
 
-The second half of this file checks markup that MathJax typesets silently wrong:
-TAB and other control characters in markdown cells (a ``\t`` typed for ``\text``),
-and inline math cut in two by a wrapped line that Markdown reads as a list item.
+Markup that MathJax typesets silently wrong (TAB characters, math split by a
+list item) is checked by ``tests/test_markup.py``.
 """
 
 from __future__ import annotations
@@ -198,58 +197,3 @@ def test_a_planted_number_fails(tmp_path):
     found = violations(copy, allow.get(chapter, {}))
     assert any("'0.377'" in v for v in found), found
 
-
-# Markup that MathJax typesets silently wrong -------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x09\x0b-\x1f\x7f]")
-_DISPLAY = re.compile(r"\$\$.*?\$\$", re.S)
-_LIST_START = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s")
-
-
-def markup_problems(notebook: Path) -> list[str]:
-    """TAB/control characters, and inline math broken by a line read as a list item.
-
-    A wrapped line that starts with ``+ ``/``- ``/``* `` (or ``1. ``) while an inline
-    ``$...$`` opened on an earlier line of the same paragraph is still open becomes a
-    list item: the math is cut in two and MathJax typesets the fragments.
-    """
-    problems = []
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    for index, cell in enumerate(cells):
-        if cell["cell_type"] != "markdown":
-            continue
-        source = "".join(cell["source"])
-        for match in _CONTROL.finditer(source):
-            problems.append(f"cell {index}: control character {match.group()!r} near "
-                            f"{source[max(0, match.start() - 30): match.end() + 10]!r}")
-        text = _DISPLAY.sub(" ", _CODE.sub(" ", _FENCE.sub(" ", source)))
-        dollars = 0
-        for line in text.split("\n"):
-            if not line.strip():
-                dollars = 0
-                continue
-            if dollars % 2 and _LIST_START.match(line):
-                problems.append(f"cell {index}: inline math split by a list item at {line.strip()!r}")
-            dollars += len(re.findall(r"(?<!\\)\$", line))
-    return problems
-
-
-@pytest.mark.parametrize("chapter", chapters())
-def test_markdown_has_no_control_characters_or_split_math(chapter):
-    problems = markup_problems(ROOT / f"{chapter}.ipynb")
-    assert not problems, f"{chapter}:\n  " + "\n  ".join(problems)
-
-
-def test_planted_markup_problems_are_caught(tmp_path):
-    nb = {"cells": [
-        {"cell_type": "markdown", "metadata": {}, "source": "softmax minus \t" + "ext{one-hot}"},
-        {"cell_type": "markdown", "metadata": {}, "source":
-            "The rate is $\\beta^\\star = ((\\sqrt\\kappa - 1)/(\\sqrt\\kappa\n+ 1))^2$ here."},
-        {"cell_type": "markdown", "metadata": {}, "source":
-            "* fine $a$\n  - nested $b$\n\n$$\nx\n- y\n$$"},
-    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    path = tmp_path / "planted.ipynb"
-    path.write_text(json.dumps(nb), encoding="utf-8")
-    problems = markup_problems(path)
-    assert len(problems) == 2, problems
-    assert "control character" in problems[0] and "cell 1: inline math split" in problems[1]
