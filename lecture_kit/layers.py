@@ -34,14 +34,7 @@ def resolve_activation(spec, where: str):
     """An activation from a name (``None``/``"linear"``: the identity) or an object with ``grad``."""
     if spec is None or spec == "linear":
         return IDENTITY
-    if isinstance(spec, str):
-        return _activations.get(spec)
-    if callable(spec) and callable(getattr(spec, "grad", None)):
-        return spec
-    raise TypeError(
-        f"{where} must be an activation name ({', '.join(_activations.names())}), "
-        f"or an object with __call__ and grad, got {spec!r}"
-    )
+    return _activations.as_activation(spec, where=where)
 
 
 def resolve_init(spec) -> Callable:

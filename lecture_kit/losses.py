@@ -102,7 +102,7 @@ def mse(pred, target):
     Notes
     -----
     Some texts use :math:`\tfrac12 (\hat y - y)^2` so that the gradient has no
-    factor 2, or sum instead of averaging; the seeds write the sum. Here, as in
+    factor 2, or sum instead of averaging (many lecture notes write the sum). Here, as in
     PyTorch, the loss is a mean and the factor 2 stays. The target is cast to
     the dtype of ``pred``.
 

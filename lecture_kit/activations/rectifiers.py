@@ -24,7 +24,7 @@ class ReLU(Activation):
     Notes
     -----
     The derivative does not exist at 0; PyTorch (and this module) use 0 there,
-    some seeds use 1 (:math:`x \ge 0`). Any value in [0, 1] is a valid
+    some texts use 1 (:math:`x \ge 0`). Any value in [0, 1] is a valid
     subgradient. The slope 1 for :math:`x > 0` is why ReLU does not shrink
     gradients; the slope 0 for :math:`x < 0` is why a unit can "die". The forward
     pass is ``np.maximum(x, 0)``, which keeps NaN (``np.fmax`` would not); the
@@ -128,7 +128,7 @@ class LeakyReLU(LeakyRectifier):
     -----
     The derivative at 0 is the slope :math:`\alpha` (PyTorch). The small slope
     keeps a gradient flowing through units that a ReLU would switch off. Maas et
-    al. used :math:`\alpha = 0.01`; the seeds' example uses 0.1.
+    al. used :math:`\alpha = 0.01`; the course's examples also use 0.1.
 
     References
     ----------
@@ -184,8 +184,8 @@ class PReLU(LeakyRectifier):
     :math:`\partial L/\partial\alpha = \sum_i \delta_i\,\partial y_i/\partial\alpha`
     for upstream gradients :math:`\delta`; ``a.replace(alpha=new)`` gives the
     updated activation. Derivatives at 0 follow PyTorch: :math:`\partial y /
-    \partial x = \alpha` and :math:`\partial y / \partial\alpha = 0`. The seed
-    table writes :math:`f'(0) = 1` (:math:`x \ge 0`): another valid subgradient,
+    \partial x = \alpha` and :math:`\partial y / \partial\alpha = 0`. Tables that
+    write :math:`f'(0) = 1` (:math:`x \ge 0`) use another valid subgradient,
     not PyTorch's.
 
     References
@@ -253,7 +253,7 @@ class RReLU(LeakyRectifier):
 
     Folklore differs: Xu et al. divide negative inputs by :math:`a \sim U(3, 8)`
     and at test time by :math:`(3 + 8)/2`, i.e. a slope of 2/11 ≈ 0.18;
-    PyTorch (and the seeds) sample the slope itself from :math:`U[1/8, 1/3]` and
+    PyTorch (and the course) sample the slope itself from :math:`U[1/8, 1/3]` and
     use the mean slope 11/48 ≈ 0.23 at evaluation. This module follows PyTorch.
 
     References

@@ -1,7 +1,4 @@
 r"""The course's derivations about initialization: Xavier/Glorot and He/Kaiming.
-
-Each function returns a :class:`~lecture_kit.derivations.checker.Derivation`;
-defining it with ``@register`` adds it to :func:`lecture_kit.derivations.names`.
 """
 
 from __future__ import annotations

@@ -81,13 +81,13 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
     dampening — so ``dampening=mu`` is **not** the moving average of
     :func:`momentum_ema`, which starts from 0 (see there).
 
-    *This is the seeds' "SGD+Momentum"* (:math:`v_{t+1} = \rho v_t + \nabla
+    *This is the "SGD+Momentum" of many lecture notes* (:math:`v_{t+1} = \rho v_t + \nabla
     f(x_t)`, :math:`x_{t+1} = x_t - \alpha v_{t+1}` with :math:`v_0 = 0`), and
     Sutskever et al.'s form :math:`v \leftarrow \mu v - \gamma g`,
     :math:`\theta \leftarrow \theta + v` is the same with :math:`v = -\gamma b`
     (for a constant learning rate).
 
-    *Nesterov.* The seeds write :math:`v_t = \mu v_{t-1} - \epsilon\nabla
+    *Nesterov.* Sutskever et al. write :math:`v_t = \mu v_{t-1} - \epsilon\nabla
     f(\theta_{t-1} + \mu v_{t-1})`, :math:`\theta_t = \theta_{t-1} + v_t`: the
     gradient is taken at a look-ahead point. PyTorch's iterate *is* that
     look-ahead point, :math:`\tilde\theta_t = \theta_t + \mu v_t`; substituting
@@ -200,8 +200,8 @@ def momentum_ema(lr: float, beta: float = 0.9) -> Optimizer:
     **Amplification.** With a constant gradient :math:`g`, :math:`v_t =
     (1-\beta^t) g \to g`: the EMA never makes a step longer than plain
     gradient descent with the same :math:`\gamma`. What it buys is damping of
-    oscillating components, which allows a larger :math:`\gamma`. (The seeds
-    say the moving average *increases* the update along consistent
+    oscillating components, which allows a larger :math:`\gamma`. (It is often
+    said that the moving average *increases* the update along consistent
     directions; that is true of PyTorch's form, not of the EMA.)
 
     Examples
