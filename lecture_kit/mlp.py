@@ -36,14 +36,14 @@ In the code and in the lists, layers are numbered from 0: ``z[0]``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import activations as _activations
 from .core.validation import as_float_array, as_generator, check_integer
 from .depth import DepthProbe, depth_probe
-from .layers import (LOSSES, IDENTITY, call_init, check_layer_dtype, resolve_activation,
+from .layers import (LOSSES, call_init, check_layer_dtype, resolve_activation,
                      resolve_init, resolve_loss)
 
 __all__ = ["MLP", "History", "DepthProbe", "depth_probe", "LOSSES"]

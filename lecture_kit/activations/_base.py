@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..core.registry import Registry
-from ..core.validation import as_float_array, as_working_array, check_real, restore_scalar
+from ..core.validation import as_working_array, check_real, restore_scalar
 
 __all__ = ["Activation", "REGISTRY", "names", "get", "summary_table"]
 

@@ -1,13 +1,11 @@
-r"""The course's derivations about activations: sigmoid, tanh, softmax, vanishing gradients.
-"""
+r"""The course's derivations about activations: sigmoid, tanh, softmax, vanishing gradients."""
 
 from __future__ import annotations
 
 import sympy as sp
 
-from .checker import (Derivation, Expectation, Variance, display_function, f_act, f_prime,
-                      logistic, mean_symbol, normal_density, sigma, sigma_prime, symbol,
-                      var_symbol)
+from .checker import (Derivation, display_function, f_act, f_prime, logistic, sigma, sigma_prime,
+                      symbol)
 from .registry import register
 
 

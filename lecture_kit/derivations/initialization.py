@@ -1,12 +1,10 @@
-r"""The course's derivations about initialization: Xavier/Glorot and He/Kaiming.
-"""
+r"""The course's derivations about initialization: Xavier/Glorot and He/Kaiming."""
 
 from __future__ import annotations
 
 import sympy as sp
 
-from .checker import (Derivation, Expectation, Variance, display_function, f_act, f_prime,
-                      logistic, mean_symbol, normal_density, sigma, sigma_prime, symbol,
+from .checker import (Derivation, Expectation, Variance, mean_symbol, normal_density, symbol,
                       var_symbol)
 from .registry import register
 

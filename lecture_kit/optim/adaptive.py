@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..core.validation import check_flag, check_nonnegative, check_probability, check_real
+from ..core.validation import check_flag, check_nonnegative, check_probability
 from .base import Optimizer, register
 
 __all__ = ["AdagradState", "RMSpropState", "AdadeltaState", "AdamState", "adagrad", "rmsprop",

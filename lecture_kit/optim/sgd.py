@@ -2,7 +2,6 @@ r"""Stochastic gradient descent and momentum: PyTorch's form and the course's EM
 
 from __future__ import annotations
 
-import math
 from typing import Any, NamedTuple
 
 import numpy as np
