@@ -18,6 +18,7 @@ help:
 	@echo "make bench   print the speed tables (bench/)"
 	@echo "make release student versions of the exercises in release/ (one per part)"
 	@echo "make grade SUBMISSIONS=dir   autograde dir/<student>/*.ipynb into grading/results/"
+	@echo "make feedback COURSE=dir ASSIGNMENT=name   send the feedback pages through nbgrader's exchange"
 	@echo "make clean   remove build outputs (keeps .venv)"
 
 # The environment is (re)installed only when the pins or the package metadata change.
@@ -65,7 +66,10 @@ TIMEOUT ?= 30
 GRADES ?= grading/results
 SUBMISSIONS ?=
 JOBS ?=
-.PHONY: release grade
+COURSE ?=
+ASSIGNMENT ?=
+EXCHANGE ?=
+.PHONY: release grade feedback
 
 release: $(STAMP)
 	$(PY) tools/grading.py release
@@ -73,3 +77,10 @@ release: $(STAMP)
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder with one sub-folder per student> [TIMEOUT=30] [GRADES=grading/results]"; exit 2; }
 	$(PY) tools/grading.py grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --out "$(GRADES)" $(if $(JOBS),--jobs $(JOBS))
+
+# On JupyterHub (book/instructor.md, "Teaching a class on JupyterHub"): after
+# `nbgrader collect` and `make grade SUBMISSIONS=$(COURSE)/submitted`, put each
+# student's feedback page where `nbgrader fetch_feedback` finds it.
+feedback: $(STAMP)
+	@test -n "$(COURSE)" -a -n "$(ASSIGNMENT)" || { echo "usage: make feedback COURSE=<nbgrader course folder> ASSIGNMENT=<name> [GRADES=grading/results] [EXCHANGE=<nbgrader exchange root>]"; exit 2; }
+	$(PY) tools/hub_feedback.py "$(COURSE)" --assignment "$(ASSIGNMENT)" --grades "$(GRADES)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)")
