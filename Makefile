@@ -9,12 +9,13 @@ export OPENBLAS_NUM_THREADS ?= 1
 PYTEST_ALL := tests lecture_kit book --doctest-modules --nbval-lax \
               --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help install book book-force test test-fast lab bench freeze clean
+.PHONY: help install book book-force test test-fast lab bench freeze clean chromium dist
 
 help:
 	@echo "make book    build the HTML book into _build/html (creates .venv on first use)"
 	@echo "make test    run every check: unit tests, doctests, nbval, strict build, browser"
 	@echo "make lab     start JupyterLab on the chapters, with live widgets"
+	@echo "make dist    build the lecture_kit wheel and sdist into dist/"
 	@echo "make bench   print the speed tables (bench/)"
 	@echo "make release student versions of the exercises in release/ (one per part)"
 	@echo "make grade SUBMISSIONS=dir   autograde dir/<student>/*.ipynb into grading/results/"
@@ -39,15 +40,35 @@ book-force: $(STAMP)
 # Everything, in one pytest session (one summary line): unit tests, doctests,
 # nbval over every chapter, the strict full build (every notebook re-executed),
 # the planted-failure check and the browser tests against the built HTML.
-test: $(STAMP)
+test: chromium $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ALL)
 
 # Unit tests and doctests only (no build, no browser): quick feedback while coding.
 test-fast: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser and not grading"
 
+# The browser tests need a Chromium. tools/chromium.py (standard library only, so
+# it runs before .venv exists) finds one ($$CHROMIUM, chromium or Chrome on PATH,
+# Playwright's own browsers); if there is none it installs Debian's chromium and
+# chromium-driver when we are root, and otherwise stops with the command to run.
+chromium:
+	@$(PYTHON) tools/chromium.py --ensure
+
+# JupyterLab on the chapters, rendering MyST (jupyterlab-myst: solutions stay in
+# collapsed drop-downs). tools/jupyter/ turns nbgrader's lab and server extensions
+# off here: grading is `make release` / `make grade`. As root JupyterLab needs
+# --allow-root. LAB_DIR and LAB_ARGS (e.g. --port=9999 --no-browser) are for tests.
+LAB_DIR ?= book
+LAB_ARGS ?=
 lab: $(STAMP)
-	LECTURE_KIT_EXPLORERS=live $(VENV)/bin/jupyter lab book/
+	LECTURE_KIT_EXPLORERS=live JUPYTER_CONFIG_PATH="$(CURDIR)/tools/jupyter" \
+	  $(VENV)/bin/jupyter lab "$(LAB_DIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# The package as users install it: dist/lecture_kit-<version>-py3-none-any.whl and
+# dist/lecture_kit-<version>.tar.gz (python -m build, in an isolated environment).
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
