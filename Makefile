@@ -9,7 +9,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 PYTEST_ALL := tests lecture_kit book --doctest-modules --nbval-lax \
               --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help install book book-force test test-fast lab bench freeze clean chromium dist
+.PHONY: help install book book-force test test-fast lab bench freeze clean chromium dist hub-tools
 
 help:
 	@echo "make book    build the HTML book into _build/html (creates .venv on first use)"
@@ -40,12 +40,21 @@ book-force: $(STAMP)
 # Everything, in one pytest session (one summary line): unit tests, doctests,
 # nbval over every chapter, the strict full build (every notebook re-executed),
 # the planted-failure check and the browser tests against the built HTML.
-test: chromium $(STAMP)
+test: chromium hub-tools $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ALL)
 
 # Unit tests and doctests only (no build, no browser): quick feedback while coding.
 test-fast: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser and not grading"
+	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser and not grading and not hub"
+
+# The JupyterHub test (tests/test_jupyterhub.py, marker `hub`) needs, as root, Node's
+# npm (the hub's proxy) and Debian's python3-venv (the students' environment).
+hub-tools:
+	@if [ "$$(id -u)" = 0 ] && { ! command -v npm >/dev/null || ! command -v useradd >/dev/null \
+	    || ! /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null; }; then \
+	  echo "== apt-get install nodejs npm python3-venv passwd (for the JupyterHub test)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    nodejs npm python3-venv passwd >/dev/null; fi
 
 # The browser tests need a Chromium. tools/chromium.py (standard library only, so
 # it runs before .venv exists) finds one ($$CHROMIUM, chromium or Chrome on PATH,
