@@ -592,7 +592,12 @@ def round_trip(hub):
     t = time.monotonic()
     part = next(a for a in grading.discover(repo) if a.name == ASSIGNMENT)
     scratch = hub.work / "nbgrader-course"
-    grading.prepare_course([part], scratch)
+    path = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), path])
+    try:                               # nbgrader runs `alembic` by name
+        grading.prepare_course([part], scratch)
+    finally:
+        os.environ["PATH"] = path
     released = course / "release" / ASSIGNMENT
     shutil.copytree(scratch / "release" / ASSIGNMENT, released)
     (released / "README.md").write_text(grading.STUDENT_README.format(caption=part.caption))
