@@ -253,6 +253,7 @@ class Hub:
         self.work = self.prefix / "work"          # root's: repo copy, grades
         self.work.mkdir(mode=0o700)
         self.tokens: dict[str, str] = {}
+        self.kernels: dict[str, str] = {}
         self.service_token = secrets.token_hex(32)
         self.env = dict(os.environ, COURSE_HUB_PREFIX=str(self.prefix))
 
@@ -383,50 +384,49 @@ c.JupyterHub.load_roles.append({{"name": "admin", "services": ["hub-test"]}})
         return result
 
     def run_code(self, user: str, code: str, timeout: float = 300) -> str:
-        """Run ``code`` in a new kernel of ``user``'s server over the kernel websocket;
-        return its standard output (an error in the code fails the test)."""
+        """Run ``code`` in a kernel of ``user``'s server over the kernel websocket, as a
+        notebook in the browser does; return its standard output (an error fails the test)."""
         import websocket
 
-        s = self.session(user)
-        r = s.post(self.url(user, "api/kernels"), json={"name": "python3"}, timeout=120)
-        assert r.status_code == 201, (user, r.status_code, r.text[:500])
-        kid = r.json()["id"]
+        if user not in self.kernels:      # one kernel per user, started on first use
+            r = self.session(user).post(self.url(user, "api/kernels"), json={"name": "python3"},
+                                        timeout=120)
+            assert r.status_code == 201, (user, r.status_code, r.text[:500])
+            self.kernels[user] = r.json()["id"]
+        kid = self.kernels[user]
+        ws = websocket.create_connection(
+            f"ws://127.0.0.1:{self.port}/user/{user}/api/kernels/{kid}/channels",
+            header=[f"Authorization: token {self.tokens[user]}"], timeout=timeout)
         try:
-            ws = websocket.create_connection(
-                f"ws://127.0.0.1:{self.port}/user/{user}/api/kernels/{kid}/channels",
-                header=[f"Authorization: token {self.tokens[user]}"], timeout=timeout)
-            try:
-                msg_id = uuid.uuid4().hex
-                ws.send(json.dumps({
-                    "header": {"msg_id": msg_id, "username": user, "session": uuid.uuid4().hex,
-                               "msg_type": "execute_request", "version": "5.3",
-                               "date": datetime.datetime.now(datetime.timezone.utc).isoformat()},
-                    "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-                    "content": {"code": code, "silent": False, "store_history": False,
-                                "user_expressions": {}, "allow_stdin": False,
-                                "stop_on_error": True}}))
-                out, error = [], None
-                deadline = time.monotonic() + timeout
-                while time.monotonic() < deadline:
-                    raw = ws.recv()
-                    if not isinstance(raw, str):
-                        continue
-                    msg = json.loads(raw)
-                    if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                        continue
-                    kind, content = msg["msg_type"], msg["content"]
-                    if kind == "stream":
-                        out.append(content["text"])
-                    elif kind == "error":
-                        error = f"{content['ename']}: {content['evalue']}"
-                    elif kind == "status" and content["execution_state"] == "idle":
-                        break
-                else:
-                    raise AssertionError(f"code in {user}'s kernel ran past {timeout} s")
-            finally:
-                ws.close()
+            msg_id = uuid.uuid4().hex
+            ws.send(json.dumps({
+                "header": {"msg_id": msg_id, "username": user, "session": uuid.uuid4().hex,
+                           "msg_type": "execute_request", "version": "5.3",
+                           "date": datetime.datetime.now(datetime.timezone.utc).isoformat()},
+                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+                "content": {"code": code, "silent": False, "store_history": False,
+                            "user_expressions": {}, "allow_stdin": False,
+                            "stop_on_error": True}}))
+            out, error = [], None
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                raw = ws.recv()
+                if not isinstance(raw, str):
+                    continue
+                msg = json.loads(raw)
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "stream":
+                    out.append(content["text"])
+                elif kind == "error":
+                    error = f"{content['ename']}: {content['evalue']}"
+                elif kind == "status" and content["execution_state"] == "idle":
+                    break
+            else:
+                raise AssertionError(f"code in {user}'s kernel ran past {timeout} s")
         finally:
-            s.delete(self.url(user, f"api/kernels/{kid}"), timeout=60)
+            ws.close()
         assert error is None, f"in {user}'s kernel: {error}\n{''.join(out)}"
         return "".join(out)
 
