@@ -324,11 +324,14 @@ c.JupyterHub.load_roles.append({{"name": "admin", "services": ["hub-test"]}})
                                 headers={"Authorization": f"token {self.service_token}"},
                                 **kwargs)
 
-    def start_servers(self) -> None:
-        t = time.monotonic()
+    def request_servers(self) -> None:
+        """Ask the hub to start every user's server (they start while we go on)."""
+        self.t_servers = time.monotonic()
         for user in self.users:
             r = self.api("POST", f"users/{user}/server")
             assert r.status_code in (201, 202), (user, r.status_code, r.text)
+
+    def wait_for_servers(self) -> None:
         pending, deadline = set(self.users), time.monotonic() + 180
         while pending:
             for user in list(pending):
@@ -344,7 +347,7 @@ c.JupyterHub.load_roles.append({{"name": "admin", "services": ["hub-test"]}})
                          json={"note": "tests/test_jupyterhub.py", "expires_in": 3600})
             assert r.status_code in (200, 201), r.text
             self.tokens[user] = r.json()["token"]
-        self.times["4 servers started"] = time.monotonic() - t
+        self.times["4 servers started"] = time.monotonic() - self.t_servers
         self._note_ports()
 
     def _note_ports(self) -> None:
@@ -582,22 +585,23 @@ def round_trip(hub):
     t_round = time.monotonic()
     hub.setup(software)
     hub.start()
-    hub.start_servers()
+    hub.request_servers()
     home = Path(pwd.getpwnam(hub.instructor).pw_dir)
     course = home / "course"
     owner = pwd.getpwnam(hub.instructor)
 
     # The course's release code makes the student version of the smallest part;
     # the instructor's course folder also holds the sources (with solutions).
-    t = time.monotonic()
     part = next(a for a in grading.discover(repo) if a.name == ASSIGNMENT)
     scratch = hub.work / "nbgrader-course"
     path = os.environ.get("PATH", "")
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), path])
     try:                               # nbgrader runs `alembic` by name
-        grading.prepare_course([part], scratch)
+        grading.prepare_course([part], scratch)        # while the servers start
     finally:
         os.environ["PATH"] = path
+    hub.wait_for_servers()
+    t = time.monotonic()
     released = course / "release" / ASSIGNMENT
     shutil.copytree(scratch / "release" / ASSIGNMENT, released)
     (released / "README.md").write_text(grading.STUDENT_README.format(caption=part.caption))
@@ -608,7 +612,7 @@ def round_trip(hub):
                  *(course / "source").rglob("*")]:
         os.chown(path, owner.pw_uid, owner.pw_gid)
     hub.shell(hub.instructor, "nbgrader", "release_assignment", ASSIGNMENT, cwd="~/course")
-    hub.times["release"] = time.monotonic() - t
+    hub.times["release (kernel start, nbgrader)"] = time.monotonic() - t
 
     # Students: fetch, answer, submit: all over HTTP through the proxy.
     t = time.monotonic()
@@ -785,6 +789,16 @@ def test_a_student_reads_neither_other_students_nor_the_instructors_files(hub, r
     # Nor can a student's token open another student's server.
     r = hub.session(a).get(hub.url(b, f"api/contents/{ASSIGNMENT}"), timeout=60,
                            allow_redirects=False)
+    assert r.status_code == 403, (r.status_code, r.text[:300])
+
+
+def test_the_instructor_sees_the_class_but_cannot_open_a_students_server(hub, round_trip):
+    s = hub.session(hub.instructor)
+    users = s.get(f"{hub.base}/hub/api/users", timeout=60)
+    assert users.status_code == 200, users.text[:300]
+    assert set(hub.students.values()) <= {u["name"] for u in users.json()}
+    student = hub.students["right"]
+    r = s.get(hub.url(student, f"api/contents/{ASSIGNMENT}"), timeout=60, allow_redirects=False)
     assert r.status_code == 403, (r.status_code, r.text[:300])
 
 

@@ -26,6 +26,7 @@ if [ "$(cat "$HUB_ENV/.built" 2>/dev/null)" != "$want" ]; then
     "$PYTHON" -m venv "$HUB_ENV"
     "$HUB_ENV/bin/python" -m pip install --quiet --disable-pip-version-check \
         -r "$HERE/requirements.txt"
+    "$HUB_ENV/bin/jupyterhub" --version >/dev/null      # it runs
     echo "$want" > "$HUB_ENV/.built"
 fi
 
@@ -36,8 +37,8 @@ if [ "$(cat "$PROXY_DIR/.built" 2>/dev/null)" != "$want" ]; then
     mkdir -p "$PROXY_DIR"
     cp "$HERE/package.json" "$HERE/package-lock.json" "$PROXY_DIR/"
     (cd "$PROXY_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+    "$PROXY_DIR/node_modules/.bin/configurable-http-proxy" --version >/dev/null   # it runs
     echo "$want" > "$PROXY_DIR/.built"
 fi
-"$HUB_ENV/bin/jupyterhub" --version >/dev/null
-"$PROXY_DIR/node_modules/.bin/configurable-http-proxy" --version >/dev/null
-echo "hub: $("$HUB_ENV/bin/jupyterhub" --version), proxy: $("$PROXY_DIR/node_modules/.bin/configurable-http-proxy" --version)"
+test -x "$HUB_ENV/bin/jupyterhub" && test -x "$PROXY_DIR/node_modules/.bin/configurable-http-proxy"
+echo "hub: $HUB_ENV, proxy: $PROXY_DIR (up to date)"
