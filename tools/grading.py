@@ -946,6 +946,7 @@ SUSPECT_MODULES = {"builtins", "ctypes", "gc", "inspect", "importlib", "IPython"
                    "atexit", "signal", "threading", "_thread", "types", "code", "codeop",
                    "dis", "marshal", "pickle", "weakref", "tracemalloc", "faulthandler",
                    "sitecustomize", "site", "unittest"}
+SAFE_MODULES = {"IPython.display"}
 SUSPECT_SYS = {"modules", "settrace", "setprofile", "_getframe", "meta_path", "path_hooks",
                "path_importer_cache", "displayhook", "excepthook", "stdout", "stderr",
                "addaudithook", "setrecursionlimit", "exit", "breakpointhook", "monitoring"}
@@ -1081,7 +1082,7 @@ def scan_solution(source: str, aliases: dict[str, str], protected: set[str],
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""])
             for name in names:
-                if name.split(".")[0] in SUSPECT_MODULES:
+                if name.split(".")[0] in SUSPECT_MODULES and name not in SAFE_MODULES:
                     flag(wide, f"imports {name}", node)
             if isinstance(node, ast.ImportFrom) and node.module:
                 for a in node.names:
@@ -2079,6 +2080,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("_autograde", help=argparse.SUPPRESS)
     p.add_argument("job")
     args = parser.parse_args(argv)
+    sys.dont_write_bytecode = True       # grading writes nothing outside its output folders
     # nbgrader runs helpers such as `alembic` by name: make the environment's own
     # scripts visible even when it is not activated (make calls .venv/bin/python).
     bindir = str(Path(sys.executable).parent)
