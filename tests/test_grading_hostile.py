@@ -24,7 +24,6 @@ import copy
 import csv
 import hashlib
 import html
-import json
 import os
 import re
 import shutil

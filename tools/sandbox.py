@@ -213,6 +213,10 @@ def run_isolated(cfg: dict, cmd: list[str], env: dict) -> int:
     os.close(alive_r)
 
     def forward(signum, _frame):
+        # PID 1 of a namespace ignores signals it has no handler for: "terminate"
+        # becomes SIGKILL, which also ends every process of the namespace.
+        if signum in (signal.SIGTERM, signal.SIGHUP):
+            signum = signal.SIGKILL
         try:
             os.kill(pid, signum)
         except ProcessLookupError:
