@@ -3,6 +3,7 @@ names, secrets scrub, failure messages, sanitising, input checks."""
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 
@@ -192,3 +193,22 @@ def test_nbgrader_course_root_and_symlinks(tmp_path):
     handed = grading.find_notebooks(students["bob"], chapters)
     assert handed.copies == {}
     assert any("symbolic link" in n for n in handed.notes)
+
+
+def test_an_unanswered_written_answer_is_noted_and_a_written_one_is_not():
+    chapter = next(c for c in CHAPTERS if any(e.manual for e in c.exercises))
+    source = nbformat.read(chapter.path, as_version=4)
+    released = nbformat.from_dict(nbformat.reads(nbformat.writes(source), as_version=4))
+    answer_ids = [g.grade_id for e in chapter.exercises for g in e.cells if g.kind == "answer"]
+    for cell in released.cells:
+        if grading.nbgrader_meta(cell).get("grade_id") in answer_ids:
+            cell.source = "YOUR ANSWER HERE"
+    nb, notes = grading.repair(released, released, chapter.exercises)
+    manual = [e for e in chapter.exercises if e.manual]
+    assert all("not answered" in notes[e.id] for e in manual)
+    answered = copy.deepcopy(released)
+    for cell in answered.cells:
+        if grading.nbgrader_meta(cell).get("grade_id") in answer_ids:
+            cell.source = "Because the variance doubles."
+    nb, notes = grading.repair(answered, released, chapter.exercises)
+    assert not any("not answered" in notes[e.id] for e in manual)

@@ -1310,8 +1310,8 @@ class Sandbox:
         self.base = Path(tempfile.mkdtemp(prefix="lk-grade-"))
         os.chmod(self.base, 0o711)
         self.slots = slots
-        self.uids = [UID_BASE + k for k in range(slots)] if mode == "root" else \
-            [os.getuid()] * slots
+        self._locks = []
+        self.uids = self._claim_uids(slots) if mode == "root" else [os.getuid()] * slots
         self.venv = Path(sys.prefix)
         self.lk_copy = self.base / "course"
         if mode == "none":
@@ -1329,6 +1329,33 @@ class Sandbox:
                        capture_output=True, timeout=300)
         for k in range(slots):
             self.slot_dir(k).mkdir()
+
+    def _claim_uids(self, n: int) -> list[int]:
+        """``n`` sandbox uids that no other grading run on this machine holds (a lock
+        file per uid, held until :meth:`close`) and that run no process."""
+        import fcntl
+
+        folder = Path("/run/lk-grade") if os.access("/run", os.W_OK) else \
+            Path("/tmp/lk-grade-uids")
+        folder.mkdir(mode=0o700, exist_ok=True)
+        uids: list[int] = []
+        for uid in range(UID_BASE, UID_BASE + 1000):
+            if len(uids) == n:
+                break
+            fh = open(folder / f"{uid}.lock", "w")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                fh.close()
+                continue
+            if any(u == uid for _, _, u in _processes()):
+                fh.close()
+                continue
+            self._locks.append(fh)
+            uids.append(uid)
+        if len(uids) < n:
+            raise SystemExit("no free sandbox uid (61000-61999) for grading")
+        return uids
 
     def slot_dir(self, k: int) -> Path:
         return self.base / f"s{k}"
@@ -1413,6 +1440,9 @@ class Sandbox:
             for uid in self.uids:
                 kill_uid(uid)
         shutil.rmtree(self.base, ignore_errors=True)
+        for fh in self._locks:
+            fh.close()
+        self._locks = []
 
 
 def _worker(job_path: str) -> int:
@@ -1557,6 +1587,13 @@ def run_jobs(jobs: list[Job], sandbox: Sandbox, course: Path, timeout: int,
 
 SHORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 RESTART_ERRORS = ("CellTimeoutError", "DeadKernelError", "NotRun")
+RESTART_TEXT = {
+    "CellTimeoutError": "a cell did not finish within the time limit (an endless loop?); "
+                        "the kernel was restarted",
+    "DeadKernelError": "the kernel died while running this cell (os._exit, a crash or out "
+                       "of memory); it was restarted",
+    "NotRun": "not run: the notebook ran out of its time budget or of kernel restarts",
+}
 
 
 def _outcome(cell) -> tuple[str, str, list] | None:
@@ -1609,8 +1646,8 @@ def describe_failure(info: GradedCell, outcome, public_source: str, secret: set[
     name = ename if SHORT_NAME.match(ename) else "an error"
     if ename == "NotImplementedError":
         return f"{where}: the function still raises NotImplementedError"
-    if ename in RESTART_ERRORS:
-        return f"{where}: {evalue}" if len(evalue) < 300 else f"{where}: {ename}"
+    if ename in RESTART_ERRORS:           # fixed texts: the evalue could be the student's
+        return f"{where}: {RESTART_TEXT[ename]}"
     if ename == "stderr":
         return f"{where} failed: {evalue}"
     if info.hidden:
@@ -1982,7 +2019,9 @@ def grade(submissions: Path, root: Path = ROOT, out: Path | None = None,
             raise SystemExit(f"the grading sandbox ({mode}) does not work on this machine: "
                              f"{problem}")
         print(f"grading {len(students)} student(s) x {len(wanted)} assignment(s) in the "
-              f"'{mode}' sandbox, {box.slots} at a time", file=sys.stderr)
+              f"'{mode}' sandbox, {box.slots} at a time"
+              + (f" (uids {', '.join(map(str, box.uids))})" if mode == "root" else ""),
+              file=sys.stderr)
         state: dict[tuple[str, str], Prepared] = {}
         released_all, contexts, forbidden = {}, {}, {}
         for assignment in wanted:

@@ -48,6 +48,7 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME, ST_RELATIME = 1024, 2048, 1 << 21, 4096
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -108,12 +109,13 @@ def _bind(root: str, path, writable: bool = False) -> None:
         if not os.path.exists(target):
             open(target, "a").close()
     mount(real, target, None, MS_BIND | MS_REC)
-    flags = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | (0 if writable else MS_RDONLY)
-    try:
-        mount(None, target, None, flags)
-    except OSError:
-        # a user namespace may not drop flags it inherited (e.g. noexec): keep them
-        mount(None, target, None, MS_BIND | MS_REMOUNT | (0 if writable else MS_RDONLY))
+    # A user namespace may not drop the flags the original mount has (they are
+    # locked): keep them, add nosuid, nodev and (unless writable) read-only.
+    have = os.statvfs(real).f_flag
+    keep = (have & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME
+                    | MS_NODIRATIME)) | (MS_RELATIME if have & ST_RELATIME else 0)
+    flags = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | keep | (0 if writable else MS_RDONLY)
+    mount(None, target, None, flags)
 
 
 def build_root(cfg: dict) -> None:
