@@ -91,13 +91,18 @@ clean:
 
 # Exercises for instructors (book/instructor.md). `make release` writes
 # release/<assignment>/ and release/<assignment>.zip; `make grade SUBMISSIONS=dir`
-# (one sub-folder per student) writes $(GRADES)/grades.csv and $(GRADES)/feedback/.
+# (one sub-folder per student, or nbgrader's submitted/ folder; never modified)
+# writes $(GRADES)/grades.csv, $(GRADES)/feedback/ and $(GRADES)/grading.log; each
+# student's kernels run in the sandbox of tools/sandbox.py (book/instructor.md).
 TIMEOUT ?= 30
 GRADES ?= grading/results
 SUBMISSIONS ?=
 JOBS ?=
-COURSE ?=
 ASSIGNMENT ?=
+SANDBOX ?=
+OVERRIDES ?=
+MEMORY ?=
+COURSE ?=
 EXCHANGE ?=
 .PHONY: release grade feedback
 
@@ -106,7 +111,9 @@ release: $(STAMP)
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder with one sub-folder per student> [TIMEOUT=30] [GRADES=grading/results]"; exit 2; }
-	$(PY) tools/grading.py grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --out "$(GRADES)" $(if $(JOBS),--jobs $(JOBS))
+	$(PY) tools/grading.py grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --out "$(GRADES)" $(if $(JOBS),--jobs $(JOBS)) \
+	  $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(SANDBOX),--sandbox $(SANDBOX)) \
+	  $(if $(OVERRIDES),--overrides "$(OVERRIDES)") $(if $(MEMORY),--memory $(MEMORY))
 
 # On JupyterHub (book/instructor.md, "Teaching a class on JupyterHub"): after
 # `nbgrader collect` and `make grade SUBMISSIONS=$(COURSE)/submitted`, put each
