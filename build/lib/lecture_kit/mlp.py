@@ -1,0 +1,843 @@
+r"""A NumPy multilayer perceptron that shows its insides.
+
+The network maps a batch :math:`X \in \mathbb R^{B \times n_0}` through
+:math:`L` dense layers,
+
+.. math::
+    a_0 = X,\qquad z_l = a_{l-1} W_l + b_l,\qquad a_l = f_l(z_l),
+    \qquad l = 1, \dots, L,
+
+with weights :math:`W_l` of shape ``(fan_in, fan_out)`` (so that ``x @ W``
+works on row vectors, as in the initializers of :mod:`lecture_kit.init`),
+and backpropagates a loss gradient :math:`\partial\mathcal L/\partial a_L`:
+
+.. math::
+    \delta_l = \frac{\partial\mathcal L}{\partial a_l} \odot f_l'(z_l),\qquad
+    \frac{\partial\mathcal L}{\partial W_l} = a_{l-1}^\top \delta_l,\qquad
+    \frac{\partial\mathcal L}{\partial b_l} = \mathbf 1^\top \delta_l,\qquad
+    \frac{\partial\mathcal L}{\partial a_{l-1}} = \delta_l W_l^\top.
+
+Unlike a framework, :class:`MLP` keeps every intermediate quantity in plain
+lists after a call, so a chapter can plot the pre-activations of layer 7 or
+the gradient norm of layer 1 without hooks. :func:`depth_probe` is the bare
+experiment of the course: how the signal forward and the gradient backward
+change across 50 layers for a given activation and initialization.
+
+In the code and in the lists, layers are numbered from 0: ``z[0]``,
+``W[0]`` belong to the layer nearest the input (:math:`l = 1` above).
+
+>>> from lecture_kit.data import spirals
+>>> X, y = spirals(50, 3, rng=0)
+>>> net = MLP([2, 32, 3], activation="tanh", init="xavier_normal", rng=0)
+>>> out = net.forward(X)
+>>> [z.shape for z in net.z], out.shape
+([(150, 32), (150, 3)], (150, 3))
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from . import activations as _activations
+from . import init as _init
+from . import losses as _losses
+from ._validation import as_float_array
+from .data import as_generator
+
+__all__ = ["MLP", "History", "DepthProbe", "depth_probe", "LOSSES"]
+
+#: Losses the MLP accepts by name, with the task each one implies.
+LOSSES = {
+    "mse": "regression",
+    "cross_entropy": "multiclass",
+    "bce_with_logits": "binary",
+    "bce": "binary",
+}
+
+
+# ----------------------------------------------------------------------------
+# resolving names
+# ----------------------------------------------------------------------------
+class _Identity:
+    """The identity output map: :math:`f(z) = z`, :math:`f'(z) = 1`."""
+
+    name = "identity"
+    params: dict = {}
+
+    def __call__(self, z):
+        return z
+
+    def grad(self, z):
+        return np.ones_like(z)
+
+    def __repr__(self):
+        return "identity"
+
+
+_IDENTITY = _Identity()
+
+
+def _resolve_activation(spec, where: str):
+    if spec is None or (isinstance(spec, str) and spec in ("identity", "linear")
+                        and spec not in _activations.names()):
+        return _IDENTITY
+    if isinstance(spec, str):
+        return _activations.get(spec)
+    if callable(spec) and callable(getattr(spec, "grad", None)):
+        return spec
+    raise TypeError(
+        f"{where} must be an activation name ({', '.join(_activations.names())}), "
+        f"or an object with __call__ and grad, got {spec!r}"
+    )
+
+
+def _resolve_init(spec) -> Callable:
+    if isinstance(spec, str):
+        return _init.get(spec)
+    if callable(spec):
+        return spec
+    raise TypeError(
+        f"init must be an initializer name ({', '.join(_init.names())}) or a "
+        f"callable (fan_in, fan_out, rng=...) -> array, got {spec!r}"
+    )
+
+
+def _call_init(fn: Callable, fan_in: int, fan_out: int, rng, dtype, kwargs: dict):
+    """Call an initializer, passing ``rng``/``dtype`` only if it accepts them."""
+    try:
+        accepted = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        accepted = {}
+    has_var_kw = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    extra = dict(kwargs)
+    if "rng" in accepted or has_var_kw:
+        extra.setdefault("rng", rng)
+    if "dtype" in accepted:
+        extra.setdefault("dtype", dtype)
+    W = as_float_array(fn(fan_in, fan_out, **extra), "init(...)")
+    if W.shape != (fan_in, fan_out):
+        raise ValueError(
+            f"init returned shape {W.shape}, expected (fan_in, fan_out) = {(fan_in, fan_out)}"
+        )
+    return np.ascontiguousarray(W, dtype=dtype)
+
+
+def _resolve_loss(spec):
+    """Return ``(function, task)`` for a loss name or a callable."""
+    if isinstance(spec, str):
+        if spec not in LOSSES:
+            raise ValueError(f"Unknown loss {spec!r}; known: {', '.join(LOSSES)}")
+        return getattr(_losses, spec), LOSSES[spec]
+    if callable(spec):
+        return spec, None
+    raise TypeError(f"loss must be a name ({', '.join(LOSSES)}) or a callable, got {spec!r}")
+
+
+def _check_int(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"Invalid {name}: {value!r} (must be >= {minimum})")
+    return int(value)
+
+
+def _check_float_dtype(dtype) -> np.dtype:
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dt}")
+    return dt
+
+
+# ----------------------------------------------------------------------------
+# the training record
+# ----------------------------------------------------------------------------
+@dataclass
+class History:
+    r"""What :meth:`MLP.train` measured, one row per evaluation.
+
+    Row ``e`` describes the network after ``e`` epochs; row 0 is the network
+    before any update. Every quantity except ``batch_loss`` and the
+    validation metrics is measured on the *whole training set* in one pass
+    (the evaluation batch), with the parameters frozen.
+
+    Attributes
+    ----------
+    epoch : ndarray of int, shape (E + 1,)
+        ``0, 1, ..., E``.
+    loss : ndarray, shape (E + 1,)
+        Training loss.
+    accuracy : ndarray of shape (E + 1,) or None
+        Training accuracy (classification losses only).
+    val_loss, val_accuracy : ndarray of shape (E + 1,) or None
+        The same on ``(X_val, y_val)`` when given.
+    grad_norm : ndarray, shape (E + 1, n_layers)
+        :math:`\lVert \partial\mathcal L/\partial W_l \rVert_F` of the
+        full-training-set loss, per layer (column 0 nearest the input).
+    dead_fraction : ndarray, shape (E + 1, n_layers - 1)
+        Per hidden layer, the fraction of *dead units*: a unit is dead when
+        its activation is exactly 0 for every example of the evaluation batch
+        (for ReLU: its pre-activation is :math:`\le 0` on every example, so it
+        passes no gradient to its weights at all). NaN activations do not
+        count as 0. Activations that are never exactly 0 (sigmoid, tanh,
+        leaky ReLU) give 0 here even when their gradients are tiny.
+    activation_std : ndarray, shape (E + 1, n_layers)
+        Standard deviation of :math:`a_l` over examples and units.
+    batch_loss : ndarray, shape (steps,)
+        The loss of every mini-batch, in training order (before its update).
+    diverged : bool
+        True if a mini-batch loss stopped being finite; training then stops
+        and the per-epoch arrays end at the last completed epoch.
+    """
+
+    epoch: np.ndarray
+    loss: np.ndarray
+    accuracy: np.ndarray | None
+    val_loss: np.ndarray | None
+    val_accuracy: np.ndarray | None
+    grad_norm: np.ndarray
+    dead_fraction: np.ndarray
+    activation_std: np.ndarray
+    batch_loss: np.ndarray
+    diverged: bool = False
+
+
+# ----------------------------------------------------------------------------
+# the network
+# ----------------------------------------------------------------------------
+class MLP:
+    r"""A fully connected network whose every intermediate result can be inspected.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths ``[n_0, n_1, ..., n_L]``: input width first, output width
+        last (at least two entries, all >= 1).
+    activation : str, activation object, or list of them, default "relu"
+        Activation of the hidden layers: one name from
+        :func:`lecture_kit.activations.names` (or an object with ``__call__``
+        and ``grad``) for all of them, or a list with one entry per hidden
+        layer (``len(sizes) - 2`` entries).
+    init : str or callable, default "he_normal"
+        Weight initializer: a name from :func:`lecture_kit.init.names`, or a
+        callable ``init(fan_in, fan_out, rng=..., **init_kwargs)`` returning
+        an array of shape ``(fan_in, fan_out)``. Biases start at zero.
+    output : str, activation object or None, default None
+        Map applied to the last layer. ``None`` (or ``"identity"``) returns
+        the affine output :math:`z_L` itself: logits for ``cross_entropy``
+        and ``bce_with_logits``, values for ``mse``. ``"sigmoid"`` pairs with
+        ``bce``.
+    rng : numpy.random.Generator, int or None
+        Randomness of the initialization.
+    dtype : {float64, float32}, default float64
+        Dtype of the parameters and of every computation; inputs are cast to it.
+    init_kwargs : dict, optional
+        Extra keyword arguments for the initializer (``{"std": 0.01}`` for
+        ``init="normal"``, ``{"nonlinearity": "tanh"}`` for He).
+
+    Attributes
+    ----------
+    W, b : list of ndarray
+        Weights ``(n_{l}, n_{l+1})`` and biases ``(n_{l+1},)`` per layer.
+    activations : list
+        The map of every layer (the output map last).
+    inputs, z, a : ndarray, list of ndarray, list of ndarray
+        Set by :meth:`forward`: the input batch, the pre-activations
+        :math:`z_l` and the activations :math:`a_l = f_l(z_l)` of every layer
+        (``a[-1]`` is the network output).
+    grad_W, grad_b, grad_z, grad_a : list of ndarray
+        Set by :meth:`backward`: :math:`\partial\mathcal L/\partial W_l`,
+        :math:`\partial\mathcal L/\partial b_l`, :math:`\delta_l =
+        \partial\mathcal L/\partial z_l` and :math:`\partial\mathcal
+        L/\partial a_l` per layer.
+    grad_input : ndarray or None
+        :math:`\partial\mathcal L/\partial X`, if ``backward(...,
+        input_grad=True)`` asked for it.
+
+    Notes
+    -----
+    Backpropagation needs :math:`f'(z)` elementwise; it is taken from the
+    activation's ``grad``, so the value at a kink is the activation's
+    convention (ReLU'(0) = 0, as in PyTorch).
+
+    Examples
+    --------
+    >>> net = MLP([4, 8, 8, 3], activation=["relu", "tanh"], rng=0)
+    >>> X = np.ones((5, 4))
+    >>> out = net.forward(X)
+    >>> out.shape, [a.shape for a in net.a]
+    ((5, 3), [(5, 8), (5, 8), (5, 3)])
+    >>> value, grads = net.gradients(X, np.array([0, 1, 2, 0, 1]))
+    >>> [g.shape for g in grads]
+    [(4, 8), (8,), (8, 8), (8,), (8, 3), (3,)]
+    """
+
+    def __init__(self, sizes, activation="relu", init="he_normal", output=None,
+                 rng=None, dtype=np.float64, init_kwargs=None):
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+            raise TypeError(f"sizes must be a sequence of ints, got {sizes!r}")
+        if len(sizes) < 2:
+            raise ValueError(f"sizes needs an input and an output width, got {list(sizes)}")
+        self.sizes = tuple(_check_int(s, "layer width", 1) for s in sizes)
+        self.dtype = _check_float_dtype(dtype)
+        n_hidden = len(self.sizes) - 2
+        if isinstance(activation, (list, tuple)):
+            if len(activation) != n_hidden:
+                raise ValueError(
+                    f"activation list must have one entry per hidden layer: "
+                    f"{n_hidden} for sizes {list(self.sizes)}, got {len(activation)}"
+                )
+            hidden = [_resolve_activation(a, "activation") for a in activation]
+        else:
+            hidden = [_resolve_activation(activation, "activation")] * n_hidden
+        self.activations = hidden + [_resolve_activation(output, "output")]
+        rng = as_generator(rng)
+        init_fn = _resolve_init(init)
+        init_kwargs = dict(init_kwargs or {})
+        self.W = [
+            _call_init(init_fn, n_in, n_out, rng, self.dtype, init_kwargs)
+            for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])
+        ]
+        self.b = [np.zeros(n_out, dtype=self.dtype) for n_out in self.sizes[1:]]
+        self._clear()
+
+    def _clear(self):
+        self.inputs = None
+        self.z: list = []
+        self.a: list = []
+        self.grad_W: list = []
+        self.grad_b: list = []
+        self.grad_z: list = []
+        self.grad_a: list = []
+        self.grad_input = None
+
+    def __repr__(self):
+        acts = ", ".join(getattr(f, "name", repr(f)) for f in self.activations)
+        return f"MLP(sizes={list(self.sizes)}, activations=[{acts}], dtype={self.dtype})"
+
+    # -- parameters -----------------------------------------------------------
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers :math:`L`."""
+        return len(self.W)
+
+    @property
+    def params(self) -> list:
+        """``[W_0, b_0, W_1, b_1, ...]`` (the arrays themselves, not copies)."""
+        return [p for pair in zip(self.W, self.b) for p in pair]
+
+    @params.setter
+    def params(self, values):
+        values = list(values)
+        if len(values) != 2 * self.n_layers:
+            raise ValueError(
+                f"expected {2 * self.n_layers} parameter arrays, got {len(values)}"
+            )
+        new = []
+        for old, value in zip(self.params, values):
+            arr = as_float_array(value, "params")
+            if arr.shape != old.shape:
+                raise ValueError(f"parameter of shape {old.shape} cannot become {arr.shape}")
+            new.append(arr.astype(self.dtype, copy=False))
+        self.W, self.b = new[0::2], new[1::2]
+
+    @property
+    def grads(self) -> list:
+        """``[dW_0, db_0, dW_1, db_1, ...]`` from the last :meth:`backward`."""
+        if not self.grad_W:
+            raise RuntimeError("no gradients yet: call backward() (or gradients()) first")
+        return [g for pair in zip(self.grad_W, self.grad_b) for g in pair]
+
+    # -- forward and backward ---------------------------------------------------
+    def _check_X(self, X) -> np.ndarray:
+        X = as_float_array(X, "X")
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise ValueError(
+                f"X must have shape (batch, {self.sizes[0]}), got {X.shape}"
+            )
+        return X.astype(self.dtype, copy=False)
+
+    def forward(self, X, record: bool = True) -> np.ndarray:
+        r"""Compute the output :math:`a_L` for a batch, recording every layer.
+
+        Parameters
+        ----------
+        X : array_like, shape (batch, sizes[0])
+            Input rows; cast to the network's dtype.
+        record : bool, default True
+            Keep ``inputs``, ``z`` and ``a`` on the model for :meth:`backward`
+            and for inspection. ``False`` computes the output only and leaves
+            the last record untouched.
+
+        Returns
+        -------
+        ndarray, shape (batch, sizes[-1])
+
+        Examples
+        --------
+        >>> net = MLP([2, 3, 1], activation="relu", rng=0)
+        >>> out = net.forward([[1.0, -1.0]])
+        >>> bool(np.all(net.a[0] == np.maximum(net.z[0], 0)))
+        True
+        """
+        X = self._check_X(X)
+        zs, acts = [], []
+        a = X
+        for W, b, f in zip(self.W, self.b, self.activations):
+            z = a @ W
+            z += b
+            a = f(z)
+            zs.append(z)
+            acts.append(a)
+        if record:
+            self._clear()
+            self.inputs, self.z, self.a = X, zs, acts
+        return a
+
+    __call__ = forward
+
+    def backward(self, loss_grad, input_grad: bool = False) -> list:
+        r"""Backpropagate :math:`\partial\mathcal L/\partial a_L` through the recorded forward pass.
+
+        Parameters
+        ----------
+        loss_grad : array_like, shape of the last output
+            Gradient of the loss with respect to the network output (the
+            second value returned by the functions of :mod:`lecture_kit.losses`).
+        input_grad : bool, default False
+            Also compute :math:`\partial\mathcal L/\partial X` (stored as
+            ``grad_input``); skipped by default, as in a framework, because it
+            costs one more matrix product.
+
+        Returns
+        -------
+        list of ndarray
+            ``[dW_0, db_0, dW_1, db_1, ...]``, also stored in ``grad_W`` and
+            ``grad_b`` (with ``grad_z`` and ``grad_a``).
+
+        Raises
+        ------
+        RuntimeError
+            If :meth:`forward` has not recorded a pass.
+        ValueError
+            If ``loss_grad`` does not have the shape of the output.
+        """
+        if not self.a:
+            raise RuntimeError("backward() needs a recorded forward pass: call forward(X) first")
+        g = as_float_array(loss_grad, "loss_grad")
+        if g.shape != self.a[-1].shape:
+            raise ValueError(
+                f"loss_grad must have the output's shape {self.a[-1].shape}, got {g.shape}"
+            )
+        g = g.astype(self.dtype, copy=False)
+        L = self.n_layers
+        grad_W, grad_b, grad_z, grad_a = [None] * L, [None] * L, [None] * L, [None] * L
+        self.grad_input = None
+        for l in range(L - 1, -1, -1):
+            grad_a[l] = g
+            f = self.activations[l]
+            delta = g if f is _IDENTITY else g * f.grad(self.z[l])
+            a_prev = self.inputs if l == 0 else self.a[l - 1]
+            grad_z[l] = delta
+            grad_W[l] = a_prev.T @ delta
+            grad_b[l] = delta.sum(axis=0)
+            if l > 0 or input_grad:
+                g = delta @ self.W[l].T
+        if input_grad:
+            self.grad_input = g
+        self.grad_W, self.grad_b, self.grad_z, self.grad_a = grad_W, grad_b, grad_z, grad_a
+        return self.grads
+
+    # -- losses ---------------------------------------------------------------
+    def _targets(self, y, task, n: int):
+        """Bring targets into the shape the loss expects for this network."""
+        if task is None:  # a user-supplied loss gets y exactly as given
+            return y
+        y = np.asarray(y)
+        if y.shape[:1] != (n,):
+            raise ValueError(f"y must have {n} rows to match X, got shape {y.shape}")
+        out = self.sizes[-1]
+        if task in ("regression", "binary") and y.ndim == 1 and out == 1:
+            y = y[:, None]  # (n,) against an (n, 1) output would broadcast to (n, n)
+        if task in ("regression", "binary"):
+            y = as_float_array(y, "y").astype(self.dtype, copy=False)
+        return y
+
+    def loss(self, X, y, loss="cross_entropy"):
+        r"""The loss of the network on ``(X, y)`` (a forward pass, recorded).
+
+        Parameters
+        ----------
+        X : array_like, shape (batch, sizes[0])
+        y : array_like
+            Integer labels ``(batch,)`` (or one-hot rows) for
+            ``cross_entropy``; 0/1 labels ``(batch,)`` or ``(batch, 1)`` for
+            the binary losses; targets ``(batch,)`` (one output) or
+            ``(batch, sizes[-1])`` for ``mse``.
+        loss : {"cross_entropy", "bce_with_logits", "bce", "mse"} or callable
+            A name from :data:`LOSSES` or a function
+            ``loss(output, y) -> (value, gradient)``.
+
+        Returns
+        -------
+        numpy scalar
+        """
+        return self._forward_loss(X, y, loss)[0]
+
+    def _forward_loss(self, X, y, loss):
+        """Forward pass and ``(value, dL/d output)``."""
+        fn, task = _resolve_loss(loss)
+        X = self._check_X(X)
+        target = self._targets(y, task, X.shape[0])
+        return fn(self.forward(X), target)
+
+    def gradients(self, X, y, loss="cross_entropy", input_grad: bool = False):
+        r"""Loss value and parameter gradients on one batch (forward + backward).
+
+        Parameters
+        ----------
+        X, y : batch and its targets (see :meth:`loss`).
+        loss : str or callable
+        input_grad : bool, default False
+            Also store :math:`\partial\mathcal L/\partial X` in ``grad_input``.
+
+        Returns
+        -------
+        value : numpy scalar
+        grads : list of ndarray
+            ``[dW_0, db_0, ...]``, aligned with :attr:`params`.
+
+        Examples
+        --------
+        >>> net = MLP([2, 4, 1], activation="tanh", rng=0)
+        >>> value, grads = net.gradients([[0.5, -1.0]], [1.0], loss="mse")
+        >>> len(grads) == len(net.params)
+        True
+        """
+        value, g = self._forward_loss(X, y, loss)
+        return value, self.backward(g, input_grad=input_grad)
+
+    # -- predictions ----------------------------------------------------------
+    def predict(self, X) -> np.ndarray:
+        r"""Class labels: the arg-max output, or a threshold for one output.
+
+        With several outputs the label is :math:`\arg\max_k a_{L,k}`. With one
+        output it is :math:`[\,a_L > f_L(0)\,]`: a logit above 0 for the
+        identity output, a probability above 0.5 for a sigmoid output. For
+        regression use :meth:`forward` (or call the model).
+
+        Returns
+        -------
+        ndarray of int64, shape (batch,)
+
+        Examples
+        --------
+        >>> net = MLP([2, 3], rng=0)
+        >>> net.predict(np.eye(2)).shape
+        (2,)
+        """
+        out = self.forward(X, record=False)
+        if out.shape[1] > 1:
+            return out.argmax(axis=1).astype(np.int64)
+        threshold = self.activations[-1](np.zeros(1, dtype=self.dtype))[0]
+        return (out[:, 0] > threshold).astype(np.int64)
+
+    def accuracy(self, X, y) -> float:
+        """Fraction of examples whose :meth:`predict` label equals ``y``.
+
+        ``y`` may be labels ``(batch,)``, a column ``(batch, 1)`` of 0/1 or
+        one-hot rows ``(batch, classes)``.
+        """
+        y = np.asarray(y)
+        if y.ndim == 2:
+            y = y[:, 0] if y.shape[1] == 1 else y.argmax(axis=1)
+        pred = self.predict(X)
+        if y.shape != pred.shape:
+            raise ValueError(f"y must have shape {pred.shape}, got {y.shape}")
+        return float(np.mean(pred == y))
+
+    # -- training -------------------------------------------------------------
+    def train_step(self, X, y, optimizer, state=None, loss="cross_entropy"):
+        r"""One optimizer step on one batch: forward, backward, update.
+
+        Parameters
+        ----------
+        X, y : batch and its targets (see :meth:`loss`).
+        optimizer : object
+            ``init(param) -> state`` and ``step(param, grad, state) ->
+            (param, state)``, such as the optimizers of :mod:`lecture_kit.optim`.
+            It is applied to each parameter array separately, with one state
+            per array.
+        state : list or None
+            The per-parameter states from the previous step; ``None`` starts
+            fresh with ``optimizer.init``.
+        loss : str or callable
+
+        Returns
+        -------
+        value : numpy scalar
+            The batch loss *before* the update.
+        state : list
+            The new per-parameter states; pass it to the next call.
+        """
+        params = self.params
+        if state is None:
+            state = [optimizer.init(p) for p in params]
+        value, grads = self.gradients(X, y, loss)
+        new_params, new_state = [], []
+        for p, g, s in zip(params, grads, state):
+            p_new, s_new = optimizer.step(p, g, s)
+            new_params.append(p_new)
+            new_state.append(s_new)
+        self.params = new_params
+        return value, new_state
+
+    def _evaluate(self, X, y, loss, task):
+        value, _ = self.gradients(X, y, loss)
+        acc = None
+        if task in ("multiclass", "binary"):
+            acc = self.accuracy(X, y)
+        grad_norm = [float(np.linalg.norm(g)) for g in self.grad_W]
+        dead = [float(np.mean(np.all(a == 0, axis=0))) for a in self.a[:-1]]
+        act_std = [float(np.std(a)) for a in self.a]
+        return float(value), acc, grad_norm, dead, act_std
+
+    def train(self, X, y, optimizer, epochs: int = 10, batch_size: int = 32,
+              loss="cross_entropy", rng=None, X_val=None, y_val=None) -> History:
+        r"""Mini-batch training with any optimizer of :mod:`lecture_kit.optim`.
+
+        Each epoch visits the training set once in a random order, in batches
+        of ``batch_size`` (the last batch may be smaller), and makes one
+        :meth:`train_step` per batch. Before the first epoch and after each
+        epoch, the network is evaluated on the whole training set (see
+        :class:`History` for exactly what is recorded).
+
+        Parameters
+        ----------
+        X, y : training data (see :meth:`loss` for the shapes of ``y``).
+        optimizer : object with ``init`` and ``step``
+        epochs : int, default 10
+        batch_size : int, default 32
+        loss : str or callable, default "cross_entropy"
+        rng : numpy.random.Generator, int or None
+            Randomness of the shuffling.
+        X_val, y_val : optional validation set, evaluated with the training set.
+
+        Returns
+        -------
+        History
+
+        Notes
+        -----
+        Divergence (too large a learning rate) is part of the course: the loss
+        may overflow to ``inf`` or ``nan``. Training then stops quietly, with
+        ``history.diverged = True``, instead of emitting floating-point
+        warnings.
+
+        Examples
+        --------
+        >>> from lecture_kit.data import xor
+        >>> from lecture_kit.optim import sgd
+        >>> X, y = xor(200, rng=0)
+        >>> net = MLP([2, 16, 2], activation="tanh", init="xavier_normal", rng=0)
+        >>> h = net.train(X, y, sgd(lr=0.5), epochs=20, batch_size=20, rng=0)
+        >>> h.loss.shape, h.grad_norm.shape, h.dead_fraction.shape
+        ((21,), (21, 2), (21, 1))
+        >>> bool(h.accuracy[-1] > 0.95)
+        True
+        """
+        epochs = _check_int(epochs, "epochs", 0)
+        batch_size = _check_int(batch_size, "batch_size", 1)
+        _, task = _resolve_loss(loss)
+        X = self._check_X(X)
+        n = X.shape[0]
+        y = np.asarray(y)
+        self._targets(y, task, n)  # validate once, loudly
+        if (X_val is None) != (y_val is None):
+            raise ValueError("give both X_val and y_val, or neither")
+        if X_val is not None:
+            X_val = self._check_X(X_val)
+            self._targets(y_val, task, X_val.shape[0])
+        rng = as_generator(rng)
+
+        rows: list = []
+        val_rows: list = []
+        batch_losses: list = []
+        diverged = False
+        state = None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(epochs + 1):
+                if epoch > 0:
+                    order = rng.permutation(n)
+                    for start in range(0, n, batch_size):
+                        idx = order[start:start + batch_size]
+                        value, state = self.train_step(X[idx], y[idx], optimizer, state, loss)
+                        batch_losses.append(float(value))
+                        if not np.isfinite(value):
+                            diverged = True
+                            break
+                    if diverged:
+                        break
+                rows.append(self._evaluate(X, y, loss, task))
+                if X_val is not None:
+                    v_loss = float(self.loss(X_val, y_val, loss))
+                    v_acc = self.accuracy(X_val, y_val) if task in ("multiclass", "binary") else None
+                    val_rows.append((v_loss, v_acc))
+        classify = task in ("multiclass", "binary")
+        n_hidden = self.n_layers - 1
+        return History(
+            epoch=np.arange(len(rows)),
+            loss=np.array([r[0] for r in rows]),
+            accuracy=np.array([r[1] for r in rows]) if classify else None,
+            val_loss=np.array([v[0] for v in val_rows]) if val_rows else None,
+            val_accuracy=np.array([v[1] for v in val_rows]) if val_rows and classify else None,
+            grad_norm=np.array([r[2] for r in rows]).reshape(len(rows), self.n_layers),
+            dead_fraction=np.array([r[3] for r in rows]).reshape(len(rows), n_hidden),
+            activation_std=np.array([r[4] for r in rows]).reshape(len(rows), self.n_layers),
+            batch_loss=np.array(batch_losses),
+            diverged=diverged,
+        )
+
+
+# ----------------------------------------------------------------------------
+# the depth probe
+# ----------------------------------------------------------------------------
+class DepthProbe(NamedTuple):
+    r"""Per-layer statistics of one forward and backward pass through a deep stack.
+
+    Every array has length ``depth``; index 0 is the layer nearest the input.
+
+    Attributes
+    ----------
+    activation_std, activation_mean : ndarray
+        Standard deviation and mean of :math:`a_l` over the batch and units.
+    preact_std : ndarray
+        Standard deviation of :math:`z_l`.
+    grad_norm : ndarray
+        :math:`\lVert\partial\mathcal L/\partial W_l\rVert_F`.
+    act_grad_std : ndarray
+        Standard deviation of :math:`\partial\mathcal L/\partial a_l`.
+    loss : float
+        The value of :math:`\mathcal L`.
+    X, G : ndarray
+        The input batch and the fixed projection of the loss.
+    weights : tuple of ndarray
+        :math:`W_1, \dots, W_{\text{depth}}` (shape ``(width, width)`` each).
+    """
+
+    activation_std: np.ndarray
+    activation_mean: np.ndarray
+    preact_std: np.ndarray
+    grad_norm: np.ndarray
+    act_grad_std: np.ndarray
+    loss: float
+    X: np.ndarray
+    G: np.ndarray
+    weights: tuple
+
+
+def depth_probe(depth: int = 50, width: int = 256, activation="sigmoid",
+                init="xavier_normal", batch: int = 512, rng=None,
+                dtype=np.float64, **init_kwargs) -> DepthProbe:
+    r"""Push a random batch through ``depth`` square layers and back; measure every layer.
+
+    .. math::
+        a_0 = X,\quad z_l = a_{l-1} W_l,\quad a_l = f(z_l),\qquad
+        \mathcal L = \frac{1}{B} \sum_{b,j} (a_{\text{depth}})_{bj}\, G_{bj},
+
+    with :math:`X, G \in \mathbb R^{B\times n}` of independent standard
+    normal entries, no biases, and every :math:`W_l` of shape
+    :math:`n \times n` drawn by ``init``. Backpropagation starts from
+    :math:`\partial\mathcal L/\partial a_{\text{depth}} = G/B` and follows
+    the rules of the module docstring.
+
+    Parameters
+    ----------
+    depth : int, default 50
+        Number of layers (>= 1).
+    width : int, default 256
+        Units per layer :math:`n`, also the input width.
+    activation : str or activation object, default "sigmoid"
+        A name from :func:`lecture_kit.activations.names` (or ``"identity"``).
+    init : str or callable, default "xavier_normal"
+        A name from :func:`lecture_kit.init.names`, e.g. ``"normal"`` with
+        ``std=0.01`` for the naive small initialization.
+    batch : int, default 512
+        Batch size :math:`B`.
+    rng : numpy.random.Generator, int or None
+        Draws, in this order: ``X``, then ``W_1 ... W_depth``, then ``G``.
+    dtype : {float64, float32}, default float64
+        float32 is about twice as fast; float64 shows gradients down to
+        1e-300 before they underflow to 0.
+    **init_kwargs
+        Passed to the initializer (``std=0.01``, ``gain=...``, ``nonlinearity=...``).
+
+    Returns
+    -------
+    DepthProbe
+
+    Notes
+    -----
+    Why this loss: a random linear read-out :math:`G` gives
+    :math:`\partial\mathcal L/\partial a_{\text{depth}}` of a fixed size
+    whatever the activations are, so a small gradient at layer 1 can only
+    come from the backward pass through the layers, not from the loss.
+    (With :math:`\tfrac12\lVert a\rVert^2` the gradient would be
+    :math:`a` itself, and vanishing activations would make the gradient
+    vanish by construction.)
+
+    Overflow in the exploding regime gives ``inf`` (and ``nan`` where
+    ``inf - inf`` appears in a statistic) silently: that is the result.
+
+    Examples
+    --------
+    >>> p = depth_probe(depth=20, width=64, batch=128, activation="sigmoid",
+    ...                 init="xavier_normal", rng=0)
+    >>> p.grad_norm.shape
+    (20,)
+    >>> bool(p.grad_norm[0] < 1e-6 * p.grad_norm[-1])   # vanishing gradients
+    True
+    """
+    depth = _check_int(depth, "depth", 1)
+    width = _check_int(width, "width", 1)
+    batch = _check_int(batch, "batch", 1)
+    dtype = _check_float_dtype(dtype)
+    f = _resolve_activation(activation, "activation")
+    init_fn = _resolve_init(init)
+    rng = as_generator(rng)
+
+    X = rng.standard_normal((batch, width)).astype(dtype, copy=False)
+    weights = tuple(_call_init(init_fn, width, width, rng, dtype, init_kwargs)
+                    for _ in range(depth))
+    G = rng.standard_normal((batch, width)).astype(dtype, copy=False)
+
+    act_std = np.empty(depth)
+    act_mean = np.empty(depth)
+    pre_std = np.empty(depth)
+    grad_norm = np.empty(depth)
+    agrad_std = np.empty(depth)
+    with np.errstate(over="ignore", invalid="ignore"):
+        zs, acts = [], []
+        a = X
+        for l, W in enumerate(weights):
+            z = a @ W
+            a = f(z)
+            zs.append(z)
+            acts.append(a)
+            pre_std[l] = z.std()
+            act_std[l] = a.std()
+            act_mean[l] = a.mean()
+        loss = float(np.vdot(acts[-1], G)) / batch
+        g = G / batch  # dL/da_depth
+        for l in range(depth - 1, -1, -1):
+            agrad_std[l] = g.std()
+            delta = g if f is _IDENTITY else g * f.grad(zs[l])
+            a_prev = X if l == 0 else acts[l - 1]
+            grad_norm[l] = np.linalg.norm(a_prev.T @ delta)
+            if l > 0:
+                g = delta @ weights[l].T
+    return DepthProbe(act_std, act_mean, pre_std, grad_norm, agrad_std, loss, X, G, weights)
