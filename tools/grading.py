@@ -345,6 +345,7 @@ def prepare_course(assignments: list[Assignment], course: Path,
                    timeout: int = DEFAULT_TIMEOUT) -> None:
     """Rebuild ``course`` (an nbgrader course directory) and generate every assignment."""
     import nbformat
+    from release_kit import label_hidden_tests
 
     # Only nbgrader's own folders are rebuilt: results written under course/ survive.
     for name in ("source", "release", "submitted", "autograded", "feedback"):
@@ -366,6 +367,7 @@ def prepare_course(assignments: list[Assignment], course: Path,
                 cell.metadata.pop("lecture_kit", None)   # instructor-only (forbidden, mutants)
                 if cell.cell_type == "code":
                     cell.outputs, cell.execution_count = [], None
+            label_hidden_tests(nb)             # release_kit: a comment stays in the release
             nbformat.write(nb, folder / chapter.path.name)
         result = api.generate_assignment(assignment.name, force=True, create=True)
         if not result["success"]:
@@ -403,38 +405,31 @@ def release_problems(assignment: Assignment, folder: Path) -> list[str]:
     return problems
 
 
-STUDENT_README = """\
-# {caption}: exercises
-
-Open the notebooks in Jupyter (the course environment: `make lab` in the course
-repository, or any Python with `lecture_kit` installed) and run them from the top.
-
-* Replace each `raise NotImplementedError()` with your code, and each
-  "YOUR ANSWER HERE" with your answer.
-* The cell after each function runs visible tests and a self-check. Do not
-  edit or delete test cells: the original tests are restored and run at
-  grading time, and hidden tests run as well.
-* Each cell gets a time limit when graded; an endless loop costs the points of
-  the tests it blocks.
-* Hand back the notebooks with their file names unchanged.
-"""
+# The student README (set-up commands and rules) lives with the rest of the release kit.
+from release_kit import STUDENT_README  # noqa: E402  (tools/ is on sys.path)
 
 
 def release(root: Path = ROOT, out: Path | None = None, course: Path | None = None) -> list[Path]:
-    """Write ``out/<assignment>/`` student notebooks and ``out/<assignment>.zip``."""
+    """Write ``out/<assignment>/`` student notebooks and ``out/<assignment>.zip``.
+
+    Each folder and zip is a kit (``tools/release_kit.py``): the notebooks, the
+    ``lecture_kit`` wheel, ``constraints.txt`` and a README with the set-up commands.
+    """
+    import release_kit
+
     out = out or root / "release"
     course = course or root / "grading"
     assignments = discover(root)
     prepare_course(assignments, course)
     out.mkdir(parents=True, exist_ok=True)
+    wheel = release_kit.build_wheel(root, course / "wheel")
     written = []
     for assignment in assignments:
         target = out / assignment.name
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(course / "release" / assignment.name, target)
-        (target / "README.md").write_text(STUDENT_README.format(caption=assignment.caption),
-                                          encoding="utf-8")
+        release_kit.add_kit(target, assignment.caption, wheel, root)
         problems = release_problems(assignment, target)
         if problems:
             shutil.rmtree(target)

@@ -1,0 +1,272 @@
+r"""Self-checks for the exercises of the chapters "The ReLU family", "ELU and SELU"
+and "Beyond: Swish, GELU, Maxout, softmax".
+
+Each function takes the reader's function, calls it on cases the notebook never
+shows, and returns a :class:`~lecture_kit.check.Verdict`. A wrong answer gets the
+first failing case and a hint about what the value should look like (a sign, a
+structure, the trick that is missing), never the expected number.
+
+==========================  ===========================================================
+``prelu_grad_alpha``        ``fn(x, delta)``: :math:`\partial\mathcal L/\partial\alpha` of one
+                            PReLU slope shared by every element of ``x``, given the
+                            upstream gradients ``delta`` :math:`= \partial\mathcal L/\partial y`
+``elu_forward``             ``fn(x, alpha)``: ELU of an array, accurate near 0 and
+                            warning-free at :math:`x = 1000`
+``softmax_jacobian``        ``fn(z)``: the :math:`n \times n` Jacobian
+                            :math:`\partial s_i/\partial z_j` of the softmax of a 1-d ``z``
+==========================  ===========================================================
+
+Examples
+--------
+>>> import numpy as np
+>>> from lecture_kit import check
+>>> def good(x, delta):
+...     x, delta = np.asarray(x, float), np.asarray(delta, float)
+...     return float(np.sum(delta * np.minimum(x, 0)))
+>>> check.prelu_grad_alpha(good)
+[prelu_grad_alpha] correct: all 6 hidden cases agree
+>>> check.prelu_grad_alpha(lambda x, delta: float(np.sum(np.asarray(delta) * np.asarray(x)))).ok
+False
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Callable
+
+import numpy as np
+
+from ._core import as_number as _as_number, call_safely, correct, wrong
+
+__all__ = ["prelu_grad_alpha", "elu_forward", "softmax_jacobian"]
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+def _call_strict(exercise: str, fn: Callable, *args):
+    """Call ``fn`` with NumPy floating-point errors turned into a failing verdict.
+
+    :func:`~lecture_kit.check._core.call_safely` silences floating-point errors;
+    ``elu_forward`` and ``softmax_jacobian`` are about avoiding them, so they are
+    turned back on (as warnings, recorded) around the reader's code.
+    """
+
+    def loud(*a):
+        with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+            return fn(*a)
+
+    if not callable(fn):
+        return None, wrong(exercise, f"expected a function, got {type(fn).__name__}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result, failure = call_safely(exercise, loud, *args)
+    if failure is not None:
+        return None, failure
+    numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if numeric:
+        return None, wrong(exercise, f"your function raised a RuntimeWarning ({numeric[0].message}): "
+                                     "an intermediate value overflowed or was invalid, even if "
+                                     "np.where threw it away afterwards; never evaluate exp of a "
+                                     "large positive number")
+    return result, None
+
+
+def _describe(arr) -> str:
+    arr = np.asarray(arr, dtype=float)
+    if arr.size <= 6:
+        return np.array2string(arr, separator=", ")
+    return f"<array of shape {arr.shape}>"
+
+
+# ---------------------------------------------------------------------------
+# chapter "The ReLU family": the PReLU slope gradient
+# ---------------------------------------------------------------------------
+#: Hidden cases ``(x, delta)``: mixed signs, a batch, zeros, all positive, all negative.
+_PRELU_CASES = (
+    (np.array([-1.5, 2.0, -0.25, 3.0]), np.array([0.2, -1.0, 4.0, 0.5])),
+    (np.array([[0.5, -2.0, 0.0], [-3.0, 1.0, -0.1]]), np.array([[1.0, 1.0, 7.0], [-0.5, 2.0, 3.0]])),
+    (np.array([0.0, 0.0, 2.0]), np.array([5.0, -5.0, 1.0])),
+    (np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 1.0])),
+    (np.array([-1.0, -2.0, -4.0]), np.array([0.25, -0.5, 0.125])),
+    (np.linspace(-3.0, 3.0, 12).reshape(3, 4), np.cos(np.arange(12.0)).reshape(3, 4)),
+)
+
+
+def _prelu_reference(x, delta) -> float:
+    total = 0.0
+    for xi, di in zip(np.ravel(x), np.ravel(delta)):
+        if xi <= 0:  # dy/dalpha = x for x <= 0 (0 at x = 0 either way), 0 for x > 0
+            total += float(di) * float(xi)
+    return total
+
+
+def prelu_grad_alpha(fn: Callable):
+    r"""Check ``fn(x, delta)`` :math:`= \sum_i \delta_i\,\partial y_i/\partial\alpha`.
+
+    For :math:`y_i = \operatorname{PReLU}_\alpha(x_i)` with one slope
+    :math:`\alpha` shared by all elements, :math:`\partial y_i/\partial\alpha` is
+    :math:`x_i` where :math:`x_i \le 0` and 0 elsewhere; the answer is one number,
+    summed over every element (1-d and 2-d hidden cases).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> prelu_grad_alpha(lambda x, d: np.asarray(d) * np.minimum(x, 0)).ok   # not summed
+    False
+    """
+    exercise = "prelu_grad_alpha"
+    for x, delta in _PRELU_CASES:
+        got, failure = call_safely(exercise, fn, x.copy(), delta.copy())
+        if failure is not None:
+            return failure
+        value = _as_number(got)
+        where = f"x = {_describe(x)}, delta = {_describe(delta)}"
+        if value is None:
+            return wrong(exercise, f"for {where} your function returned "
+                                   f"{type(got).__name__} of shape {np.shape(got)}, expected one "
+                                   "number: alpha is shared, so sum the contributions of all elements")
+        expected = _prelu_reference(x, delta)
+        if not math.isclose(value, expected, rel_tol=1e-9, abs_tol=1e-12):
+            if not np.any(np.asarray(x) < 0):
+                hint = ("no input is negative here, so alpha does not change the output "
+                        "and cannot change the loss")
+            else:
+                sign = "positive" if expected > 0 else "negative"
+                hint = (f"expected a {sign} number: only elements with x <= 0 contribute, "
+                        "each one its upstream gradient times x")
+            return wrong(exercise, f"wrong for {where}: {hint}")
+    return correct(exercise, f"all {len(_PRELU_CASES)} hidden cases agree")
+
+
+# ---------------------------------------------------------------------------
+# chapter "ELU and SELU": an ELU that is accurate and warning-free
+# ---------------------------------------------------------------------------
+#: Hidden inputs: tiny values of both signs (cancellation), moderate, far tails, overflow.
+_ELU_POINTS = np.array([[-1e-12, 3e-13, -2.5e-9, 0.0],
+                        [-0.7, 1.3, -4.0, 25.0],
+                        [-40.0, 1000.0, -1000.0, 710.5]])
+_ELU_ALPHAS = (1.0, 0.5, 1.6732632423543772)
+
+
+def _elu_reference(x: float, alpha: float) -> float:
+    return x if x > 0 else alpha * math.expm1(x)
+
+
+def elu_forward(fn: Callable):
+    r"""Check ``fn(x, alpha)`` = ELU of an array: :math:`x` for :math:`x > 0`, else :math:`\alpha(e^x - 1)`.
+
+    The answer must return an array of the input's shape, agree with the
+    reference to a relative tolerance of :math:`10^{-9}` (so near 0 the
+    difference :math:`e^x - 1` must not lose its digits to cancellation) and
+    raise no floating-point warning, not even at :math:`x = 1000`, where
+    :math:`e^{1000}` overflows in the branch that ``np.where`` discards.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> naive = lambda x, alpha: np.where(x > 0, x, alpha * (np.exp(x) - 1))
+    >>> elu_forward(naive).ok
+    False
+    """
+    exercise = "elu_forward"
+    x = _ELU_POINTS
+    for alpha in _ELU_ALPHAS:
+        got, failure = _call_strict(exercise, fn, x.copy(), alpha)
+        if failure is not None:
+            return failure
+        try:
+            arr = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            return wrong(exercise, f"your function returned {type(got).__name__}, expected an array")
+        if arr.shape != x.shape:
+            return wrong(exercise, f"on a {x.shape[0]} x {x.shape[1]} array the result has shape "
+                                   f"{arr.shape}, expected the shape of the input")
+        for index in np.ndindex(x.shape):
+            xi, gi = float(x[index]), float(arr[index])
+            ei = _elu_reference(xi, alpha)
+            if not math.isclose(gi, ei, rel_tol=1e-9, abs_tol=0.0):
+                if not math.isfinite(gi):
+                    hint = "your result is not finite; ELU is finite everywhere"
+                elif xi > 0:
+                    hint = "for x > 0 ELU is the identity"
+                elif xi == 0:
+                    hint = "ELU is continuous at 0: both branches meet there"
+                elif abs(xi) < 1e-6:
+                    hint = ("expected a tiny negative number, close to alpha * x; computing "
+                            "e^x - 1 by subtraction cancels most digits here: np.expm1 does not")
+                else:
+                    hint = "expected a negative number between -alpha and alpha * x"
+            else:
+                continue
+            return wrong(exercise, f"wrong at x = {xi!r} with alpha = {alpha!r}: {hint}")
+    return correct(exercise, f"all {x.size * len(_ELU_ALPHAS)} hidden points agree, no warning raised")
+
+
+# ---------------------------------------------------------------------------
+# chapter "Beyond": the softmax Jacobian
+# ---------------------------------------------------------------------------
+#: Hidden logit vectors: two equal, a ramp, huge logits (needs the max shift), mixed.
+_SOFTMAX_CASES = (
+    np.array([0.0, 0.0]),
+    np.array([1.0, 2.0, 3.0]),
+    np.array([1000.0, 0.0, -1000.0]),
+    np.array([-5.0, 5.0, 0.5, 2.0]),
+    np.array([800.0, 799.0]),
+)
+
+
+def _softmax_reference(z):
+    m = max(z)
+    e = [math.exp(v - m) for v in z]
+    total = math.fsum(e)
+    return [v / total for v in e]
+
+
+def softmax_jacobian(fn: Callable):
+    r"""Check ``fn(z)`` = :math:`J` with :math:`J_{ij} = \partial s_i/\partial z_j` for a 1-d ``z``.
+
+    :math:`s = \operatorname{softmax}(z)`. The answer must be an
+    :math:`n \times n` array, agree to a relative tolerance of :math:`10^{-9}`
+    (absolute :math:`10^{-12}`), and raise no floating-point warning for logits
+    of size 1000.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def naive(z):
+    ...     s = np.exp(z) / np.exp(z).sum()
+    ...     return np.diag(s) - np.outer(s, s)
+    >>> softmax_jacobian(naive).ok
+    False
+    """
+    exercise = "softmax_jacobian"
+    for z in _SOFTMAX_CASES:
+        got, failure = _call_strict(exercise, fn, z.copy())
+        if failure is not None:
+            return failure
+        n = z.size
+        try:
+            arr = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            return wrong(exercise, f"for z = {_describe(z)} your function returned "
+                                   f"{type(got).__name__}, expected an n x n array")
+        if arr.shape != (n, n):
+            return wrong(exercise, f"for z = {_describe(z)} the result has shape {arr.shape}, "
+                                   f"expected ({n}, {n}): one row per output s_i, one column per "
+                                   "input z_j")
+        s = _softmax_reference(list(z))
+        expected = np.array([[s[i] * ((i == j) - s[j]) for j in range(n)] for i in range(n)])
+        if not np.all(np.isfinite(arr)):
+            return wrong(exercise, f"for z = {_describe(z)} the result is not finite: shift the "
+                                   "logits by their maximum before exponentiating")
+        bad = ~np.isclose(arr, expected, rtol=1e-9, atol=1e-12)
+        if bad.any():
+            i, j = (int(k) for k in np.argwhere(bad)[0])
+            part = "diagonal" if i == j else "off-diagonal"
+            sign = "non-negative" if i == j else "non-positive"
+            return wrong(exercise, f"for z = {_describe(z)} entry [{i}, {j}] is wrong: "
+                                   f"{part} entries are {sign}, the matrix is symmetric and every "
+                                   "row sums to 0 (softmax outputs always sum to 1)")
+    return correct(exercise, f"all {len(_SOFTMAX_CASES)} hidden logit vectors agree, no warning raised")
