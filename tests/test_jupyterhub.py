@@ -604,7 +604,6 @@ def round_trip(hub):
     t = time.monotonic()
     released = course / "release" / ASSIGNMENT
     shutil.copytree(scratch / "release" / ASSIGNMENT, released)
-    (released / "README.md").write_text(grading.STUDENT_README.format(caption=part.caption))
     assert grading.release_problems(part, released) == []
     (course / "source" / ASSIGNMENT).mkdir(parents=True)
     shutil.copy(ROOT / "book" / f"{NOTEBOOK}.ipynb", course / "source" / ASSIGNMENT)
