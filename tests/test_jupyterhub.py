@@ -491,6 +491,9 @@ c.JupyterHub.load_roles.append({{"name": "admin", "services": ["hub-test"]}})
                 _run([DEPLOY / "remove_users.sh", *self.created], timeout=120, env=self.env)
             except Exception as exc:  # noqa: BLE001 - reported, then the rest still runs
                 problems.append(f"remove_users.sh failed: {exc}")
+        with contextlib.suppress(OSError):     # kept for a look after the run (root only)
+            shutil.copy(self.work / "hub.log", CACHE / "last-hub.log")
+            os.chmod(CACHE / "last-hub.log", 0o600)
         shutil.rmtree(self.prefix, ignore_errors=True)
         return problems
 
