@@ -680,6 +680,21 @@ def round_trip(hub):
 # The checks
 # ---------------------------------------------------------------------------
 
+def test_where_it_cannot_run_it_says_why(monkeypatch):
+    """Non-root developer: a skip naming the reason; in CI, or as root with a tool
+    missing, a failure naming it (never a silent pass)."""
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.delenv("CI", raising=False)
+    kind, why = _why_not()
+    assert kind == "skip" and "needs root" in why
+    monkeypatch.setenv("CI", "true")
+    assert _why_not()[0] == "fail"
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(shutil, "which", lambda tool: None if tool == "npm" else f"/usr/bin/{tool}")
+    kind, why = _why_not()
+    assert kind == "fail" and "missing npm" in why
+
+
 def test_homes_are_private_and_servers_run_as_their_users(hub, round_trip):
     for user in hub.users:
         entry = pwd.getpwnam(user)
