@@ -9,15 +9,17 @@ export OPENBLAS_NUM_THREADS ?= 1
 PYTEST_ALL := tests lecture_kit book --doctest-modules --nbval-lax \
               --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help install book book-force test test-fast lab bench freeze clean
+.PHONY: help install book book-force test test-fast lab bench freeze clean chromium dist hub-tools
 
 help:
 	@echo "make book    build the HTML book into _build/html (creates .venv on first use)"
 	@echo "make test    run every check: unit tests, doctests, nbval, strict build, browser"
 	@echo "make lab     start JupyterLab on the chapters, with live widgets"
+	@echo "make dist    build the lecture_kit wheel and sdist into dist/"
 	@echo "make bench   print the speed tables (bench/)"
 	@echo "make release student versions of the exercises in release/ (one per part)"
 	@echo "make grade SUBMISSIONS=dir   autograde dir/<student>/*.ipynb into grading/results/"
+	@echo "make feedback COURSE=dir ASSIGNMENT=name   send the feedback pages through nbgrader's exchange"
 	@echo "make clean   remove build outputs (keeps .venv)"
 
 # The environment is (re)installed only when the pins or the package metadata change.
@@ -38,15 +40,44 @@ book-force: $(STAMP)
 # Everything, in one pytest session (one summary line): unit tests, doctests,
 # nbval over every chapter, the strict full build (every notebook re-executed),
 # the planted-failure check and the browser tests against the built HTML.
-test: $(STAMP)
+test: chromium hub-tools $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ALL)
 
 # Unit tests and doctests only (no build, no browser): quick feedback while coding.
 test-fast: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser and not grading"
+	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser and not grading and not hub"
 
+# The JupyterHub test (tests/test_jupyterhub.py, marker `hub`) needs, as root, Node's
+# npm (the hub's proxy) and Debian's python3-venv (the students' environment).
+hub-tools:
+	@if [ "$$(id -u)" = 0 ] && { ! command -v npm >/dev/null || ! command -v useradd >/dev/null \
+	    || ! /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null; }; then \
+	  echo "== apt-get install nodejs npm python3-venv passwd (for the JupyterHub test)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    nodejs npm python3-venv passwd >/dev/null; fi
+
+# The browser tests need a Chromium. tools/chromium.py (standard library only, so
+# it runs before .venv exists) finds one ($$CHROMIUM, chromium or Chrome on PATH,
+# Playwright's own browsers); if there is none it installs Debian's chromium and
+# chromium-driver when we are root, and otherwise stops with the command to run.
+chromium:
+	@$(PYTHON) tools/chromium.py --ensure
+
+# JupyterLab on the chapters, rendering MyST (jupyterlab-myst: solutions stay in
+# collapsed drop-downs). tools/jupyter/ turns nbgrader's lab and server extensions
+# off here: grading is `make release` / `make grade`. As root JupyterLab needs
+# --allow-root. LAB_DIR and LAB_ARGS (e.g. --port=9999 --no-browser) are for tests.
+LAB_DIR ?= book
+LAB_ARGS ?=
 lab: $(STAMP)
-	LECTURE_KIT_EXPLORERS=live $(VENV)/bin/jupyter lab book/
+	LECTURE_KIT_EXPLORERS=live JUPYTER_CONFIG_PATH="$(CURDIR)/tools/jupyter" \
+	  $(VENV)/bin/jupyter lab "$(LAB_DIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# The package as users install it: dist/lecture_kit-<version>-py3-none-any.whl and
+# dist/lecture_kit-<version>.tar.gz (python -m build, in an isolated environment).
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
@@ -60,16 +91,33 @@ clean:
 
 # Exercises for instructors (book/instructor.md). `make release` writes
 # release/<assignment>/ and release/<assignment>.zip; `make grade SUBMISSIONS=dir`
-# (one sub-folder per student) writes $(GRADES)/grades.csv and $(GRADES)/feedback/.
+# (one sub-folder per student, or nbgrader's submitted/ folder; never modified)
+# writes $(GRADES)/grades.csv, $(GRADES)/feedback/ and $(GRADES)/grading.log; each
+# student's kernels run in the sandbox of tools/sandbox.py (book/instructor.md).
 TIMEOUT ?= 30
 GRADES ?= grading/results
 SUBMISSIONS ?=
 JOBS ?=
-.PHONY: release grade
+ASSIGNMENT ?=
+SANDBOX ?=
+OVERRIDES ?=
+MEMORY ?=
+COURSE ?=
+EXCHANGE ?=
+.PHONY: release grade feedback
 
 release: $(STAMP)
 	$(PY) tools/grading.py release
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder with one sub-folder per student> [TIMEOUT=30] [GRADES=grading/results]"; exit 2; }
-	$(PY) tools/grading.py grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --out "$(GRADES)" $(if $(JOBS),--jobs $(JOBS))
+	$(PY) tools/grading.py grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --out "$(GRADES)" $(if $(JOBS),--jobs $(JOBS)) \
+	  $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(SANDBOX),--sandbox $(SANDBOX)) \
+	  $(if $(OVERRIDES),--overrides "$(OVERRIDES)") $(if $(MEMORY),--memory $(MEMORY))
+
+# On JupyterHub (book/instructor.md, "Teaching a class on JupyterHub"): after
+# `nbgrader collect` and `make grade SUBMISSIONS=$(COURSE)/submitted`, put each
+# student's feedback page where `nbgrader fetch_feedback` finds it.
+feedback: $(STAMP)
+	@test -n "$(COURSE)" -a -n "$(ASSIGNMENT)" || { echo "usage: make feedback COURSE=<nbgrader course folder> ASSIGNMENT=<name> [GRADES=grading/results] [EXCHANGE=<nbgrader exchange root>]"; exit 2; }
+	$(PY) tools/hub_feedback.py "$(COURSE)" --assignment "$(ASSIGNMENT)" --grades "$(GRADES)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)")

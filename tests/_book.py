@@ -14,7 +14,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -28,6 +27,23 @@ CONSOLE_ALLOW = (
 )
 
 sys.path.insert(0, str(ROOT / "tools"))
+
+import chromium as _chromium  # noqa: E402  (tools/chromium.py: the one discovery function)
+
+
+def chromium_executable() -> Path:
+    """The Chromium the browser tests drive (``tools/chromium.py``), or a failure saying how
+    to get one. ``make test`` checks this before it runs anything (``make chromium``)."""
+    found = _chromium.find_chromium()
+    assert found is not None, _chromium.missing_message()
+    return found
+
+
+# Kept for code that reads the path directly; the tests call chromium_executable().
+try:
+    CHROMIUM = _chromium.find_chromium() or Path("/usr/bin/chromium")
+except _chromium.ChromiumError:
+    CHROMIUM = Path("/usr/bin/chromium")
 
 
 def toc_pages() -> list[str]:

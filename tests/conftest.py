@@ -34,15 +34,12 @@ def built_book():
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    from _book import CHROMIUM, CHROMIUM_ARGS
+    """A local Chromium (tools/chromium.py finds it) driven by Playwright; never downloaded."""
+    from _book import CHROMIUM_ARGS, chromium_executable
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM.exists(), (
-        f"{CHROMIUM} is missing: install Debian's chromium and chromium-driver "
-        "(.ci/run does this)"
-    )
+    executable = chromium_executable()
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
         yield b
         b.close()
