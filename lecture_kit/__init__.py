@@ -7,6 +7,8 @@ Each concept of the course lives in one short module:
 ``losses``                loss functions returning ``(value, gradient)``
 ``init``                  weight initializers (Xavier/Glorot, He/Kaiming, ...)
 ``optim``                 optimizers as pure ``init``/``step`` pairs
+``schedules``             learning-rate schedules, usable with any optimizer
+``clipping``              gradient clipping by global norm and by value
 ``derivations``           step-by-step SymPy derivations used in the chapters
 ``autodiff``              a scalar reverse-mode autodiff that draws its graph
 ``mlp``                   a NumPy MLP that records per-layer quantities
@@ -31,6 +33,7 @@ _SUBMODULES = (
     "activations",
     "autodiff",
     "check",
+    "clipping",
     "data",
     "derivations",
     "gradcheck",
@@ -40,6 +43,7 @@ _SUBMODULES = (
     "mlp",
     "optim",
     "plots",
+    "schedules",
     "widgets",
 )
 
