@@ -9,6 +9,7 @@ Each concept of the course lives in one short module:
 ``optim``                 optimizers as pure ``init``/``step`` pairs
 ``schedules``             learning-rate schedules, usable with any optimizer
 ``clipping``              gradient clipping by global norm and by value
+``normalization``         batch norm and layer norm, forward and backward
 ``derivations``           step-by-step SymPy derivations used in the chapters
 ``autodiff``              a scalar reverse-mode autodiff that draws its graph
 ``mlp``                   a NumPy MLP that records per-layer quantities
@@ -41,6 +42,7 @@ _SUBMODULES = (
     "landscapes",
     "losses",
     "mlp",
+    "normalization",
     "optim",
     "plots",
     "schedules",
