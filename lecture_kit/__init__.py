@@ -4,6 +4,7 @@ Each concept of the course lives in one short module:
 
 ========================  ==================================================
 ``activations``           activation functions, their derivatives, formulas
+``approximation``         constructive approximants and linear-piece counts
 ``losses``                loss functions returning ``(value, gradient)``
 ``init``                  weight initializers (Xavier/Glorot, He/Kaiming, ...)
 ``optim``                 optimizers as pure ``init``/``step`` pairs
@@ -32,6 +33,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "activations",
+    "approximation",
     "autodiff",
     "check",
     "clipping",
