@@ -1,0 +1,100 @@
+r"""Self-checks for the exercises of the training-in-practice chapters.
+
+==========================  =====================================================
+``clip_by_global_norm``     ``fn(grads, max_norm) -> (clipped, norm)``: gradient
+                            clipping by the global L2 norm, without overflow
+==========================  =====================================================
+
+Examples
+--------
+>>> import numpy as np
+>>> from lecture_kit import check
+>>> def naive(grads, max_norm):
+...     norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+...     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+...     return [g * scale for g in grads], norm
+>>> check.clip_by_global_norm(naive).ok          # fails where squares overflow
+False
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._core import call_safely, correct, wrong
+
+__all__ = ["clip_by_global_norm"]
+
+_NAME = "clip_by_global_norm"
+
+
+def _norm(grads) -> float:
+    """The global L2 norm, computed from exact Python floats with ``math.hypot``."""
+    return math.hypot(*[float(x) for g in grads for x in np.ravel(g)])
+
+
+def _cases():
+    rng = np.random.default_rng(20261206)
+    yield "two arrays above the limit", [rng.normal(size=(3, 2)) * 4, rng.normal(size=5)], 1.5
+    yield "one array below the limit", [rng.normal(size=4) * 0.1], 10.0
+    yield "three arrays, float32", [rng.normal(size=(2, 2)).astype(np.float32) * 9,
+                                    rng.normal(size=3).astype(np.float32),
+                                    np.zeros(2, np.float32)], 0.5
+    yield "all zeros", [np.zeros(3), np.zeros((2, 2))], 1.0
+    yield "entries of size 1e200", [np.array([3e200, -4e200]), np.array([1e199])], 2.0
+    yield "entries of size 1e-200", [np.array([3e-200]), np.array([4e-200, 0.0])], 1.0
+
+
+def clip_by_global_norm(fn):
+    """Check ``fn(grads, max_norm) -> (clipped_list, total_norm)``.
+
+    The reference scales every array by ``min(1, max_norm / norm)`` where
+    ``norm`` is the L2 norm of all entries together (the norm before
+    clipping is returned); inputs must be left unchanged and dtypes kept.
+    """
+    for what, grads, max_norm in _cases():
+        given = [g.copy() for g in grads]
+        got, failure = call_safely(_NAME, fn, given, max_norm)
+        if failure is not None:
+            return failure
+        if not (isinstance(got, tuple) and len(got) == 2):
+            return wrong(_NAME, f"{what}: return a pair (list of clipped arrays, norm), got "
+                                f"{type(got).__name__}")
+        clipped, norm = got
+        if any(not np.array_equal(a, b) for a, b in zip(given, grads)):
+            return wrong(_NAME, f"{what}: your function changed the arrays it was given; "
+                                "return new arrays and leave the inputs alone")
+        expected_norm = _norm(grads)
+        try:
+            norm = float(norm)
+        except (TypeError, ValueError):
+            return wrong(_NAME, f"{what}: the second value returned should be one number")
+        if not math.isfinite(norm) and math.isfinite(expected_norm):
+            return wrong(_NAME, f"{what}: your norm is {norm}, but the true norm is a finite "
+                                "number: find a way to compute it without squaring huge values")
+        single = any(g.dtype == np.float32 for g in grads)
+        if not math.isclose(norm, expected_norm, rel_tol=1e-6 if single else 1e-9, abs_tol=0.0):
+            where = ("the norm of tiny entries came out wrong: squares of 1e-200 underflow"
+                     if expected_norm < 1e-100 else
+                     "the norm returned should be that of the gradients as given "
+                     "(before clipping), over all arrays together")
+            return wrong(_NAME, f"{what}: {where}")
+        if not isinstance(clipped, (list, tuple)) or len(clipped) != len(grads):
+            return wrong(_NAME, f"{what}: return one clipped array per input array")
+        scale = min(1.0, max_norm / expected_norm) if expected_norm > 0 else 1.0
+        for k, (c, g) in enumerate(zip(clipped, grads)):
+            c = np.asarray(c)
+            if c.shape != g.shape or c.dtype != g.dtype:
+                return wrong(_NAME, f"{what}: array {k} came back with shape {c.shape} and "
+                                    f"dtype {c.dtype}; keep the shape and dtype of the input")
+            tol = 1e-6 if g.dtype == np.float32 else 1e-12
+            if not np.allclose(c, g * scale, rtol=tol, atol=0.0):
+                if expected_norm <= max_norm:
+                    hint = "the gradients are within the limit here and should not change"
+                else:
+                    hint = ("every array should be scaled by the same factor, so that the "
+                            "global norm becomes the limit")
+                return wrong(_NAME, f"{what}: array {k} is not what it should be: {hint}")
+    return correct(_NAME)
