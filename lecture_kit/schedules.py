@@ -104,8 +104,9 @@ def _finite_nonnegative(value, name: str) -> float:
 
 def _factor(value, name: str, *, upper: float = 1.0) -> float:
     v = check_positive(value, name)
-    if not v <= upper:
-        raise ValueError(f"Invalid {name}: {value!r} (must be in (0, {upper:g}])")
+    if not (v <= upper and math.isfinite(v)):
+        bound = f"(0, {upper:g}]" if math.isfinite(upper) else "(0, inf) and finite"
+        raise ValueError(f"Invalid {name}: {value!r} (must be in {bound})")
     return v
 
 
@@ -188,7 +189,8 @@ def multistep(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Sched
 def exponential(lr: float, gamma: float) -> Schedule:
     r"""Multiply the rate by ``gamma`` at every step: :math:`\eta\gamma^{t}`.
 
-    PyTorch: ``ExponentialLR(opt, gamma)``.
+    PyTorch: ``ExponentialLR(opt, gamma)``. A ``gamma`` above 1 makes the rate
+    grow, as in a learning-rate range test.
 
     Examples
     --------
@@ -196,7 +198,7 @@ def exponential(lr: float, gamma: float) -> Schedule:
     0.81
     """
     lr = _finite_nonnegative(lr, "lr")
-    gamma = _factor(gamma, "gamma")
+    gamma = _factor(gamma, "gamma", upper=math.inf)
     return Schedule("exponential", {"lr": lr, "gamma": gamma},
                     lambda t: lr * gamma ** t, lr)
 

@@ -111,6 +111,11 @@ def test_cosine_without_cycle_holds_eta_min_where_torch_climbs_back():
     assert np.all(held[25:] == 0.0) and np.all(torch_lr[27:50] > 0.0)
 
 
+def test_exponential_with_gamma_above_one_is_a_ramp():
+    ramp = schedules.values(schedules.exponential(1e-4, gamma=10 ** 0.1), 51)
+    assert ramp[0] == pytest.approx(1e-4) and ramp[-1] == pytest.approx(10.0, rel=1e-12)
+
+
 def test_cosine_ends_at_eta_min_and_stays_there():
     s = schedules.cosine(0.3, t_max=40, eta_min=0.02)
     assert s(0) == pytest.approx(0.3)
@@ -137,7 +142,9 @@ def test_inverse_time_meets_robbins_monro_and_the_others_do_not():
 @pytest.mark.parametrize("call, message", [
     (lambda: schedules.step_decay(-0.1, 3), "lr"),
     (lambda: schedules.step_decay(0.1, 0), "step_size"),
-    (lambda: schedules.exponential(0.1, gamma=1.5), "gamma"),
+    (lambda: schedules.exponential(0.1, gamma=0.0), "gamma"),
+    (lambda: schedules.exponential(0.1, gamma=float("inf")), "gamma"),
+    (lambda: schedules.step_decay(0.1, 3, gamma=1.5), "gamma"),
     (lambda: schedules.exponential(0.1, gamma=float("nan")), "gamma"),
     (lambda: schedules.cosine(float("inf"), 10), "lr"),
     (lambda: schedules.linear_warmup(0.1, 5, start_factor=0.0), "start_factor"),
