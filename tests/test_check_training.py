@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from lecture_kit import check
+from lecture_kit import check, optim
 
 
 def robust(grads, max_norm):
@@ -86,3 +86,77 @@ def test_a_stub_is_told_to_replace_the_stub():
     def stub(grads, max_norm):
         raise NotImplementedError()
     assert "NotImplementedError" in check.clip_by_global_norm(stub).message
+
+
+# ----------------------------------------------------------------------------
+# adamw_update: the reference is written in the test independently (PyTorch's
+# documented algorithm), and checked against lecture_kit.optim.adamw, itself
+# checked against PyTorch trajectories in test_optim.py.
+# ----------------------------------------------------------------------------
+def adamw_ok(theta, g, m, v, t, lr, betas, eps, wd):
+    theta = theta * (1 - lr * wd)
+    m = betas[0] * m + (1 - betas[0]) * g
+    v = betas[1] * v + (1 - betas[1]) * g * g
+    return theta - lr * (m / (1 - betas[0] ** t)) / (np.sqrt(v / (1 - betas[1] ** t)) + eps), m, v
+
+
+def adamw_l2(theta, g, m, v, t, lr, betas, eps, wd):
+    return adamw_ok(theta, g + wd * theta, m, v, t, lr, betas, eps, 0.0)
+
+
+def adamw_decay_after(theta, g, m, v, t, lr, betas, eps, wd):
+    new, m, v = adamw_ok(theta, g, m, v, t, lr, betas, eps, 0.0)
+    return new * (1 - lr * wd), m, v
+
+
+def adamw_no_lr_in_decay(theta, g, m, v, t, lr, betas, eps, wd):
+    return adamw_ok(theta * (1 - wd) / (1 - lr * wd), g, m, v, t, lr, betas, eps, wd)
+
+
+def adamw_eps_inside(theta, g, m, v, t, lr, betas, eps, wd):
+    theta = theta * (1 - lr * wd)
+    m = betas[0] * m + (1 - betas[0]) * g
+    v = betas[1] * v + (1 - betas[1]) * g * g
+    return theta - lr * (m / (1 - betas[0] ** t)) / np.sqrt(v / (1 - betas[1] ** t) + eps), m, v
+
+
+def adamw_no_bias_correction(theta, g, m, v, t, lr, betas, eps, wd):
+    return adamw_ok(theta, g, m, v, 10 ** 9, lr, betas, eps, wd)
+
+
+def adamw_t_off_by_one(theta, g, m, v, t, lr, betas, eps, wd):
+    return adamw_ok(theta, g, m, v, t + 1, lr, betas, eps, wd)
+
+
+def adamw_in_place(theta, g, m, v, t, lr, betas, eps, wd):
+    new, m2, v2 = adamw_ok(theta, g, m, v, t, lr, betas, eps, wd)
+    theta[...], m[...], v[...] = new, m2, v2
+    return theta, m, v
+
+
+ADAMW_WRONG = [adamw_l2, adamw_decay_after, adamw_no_lr_in_decay, adamw_eps_inside,
+               adamw_no_bias_correction, adamw_t_off_by_one, adamw_in_place]
+
+
+def test_adamw_reference_agrees_with_the_package_optimizer():
+    rng = np.random.default_rng(0)
+    theta, opt = rng.normal(size=4), optim.adamw(lr=0.1, betas=(0.8, 0.99), eps=1e-6,
+                                                 weight_decay=0.3)
+    state, m, v, mine = opt.init(theta), np.zeros(4), np.zeros(4), theta.copy()
+    for t in range(1, 6):
+        g = rng.normal(size=4)
+        theta, state = opt.step(theta, g, state)
+        mine, m, v = adamw_ok(mine, g, m, v, t, 0.1, (0.8, 0.99), 1e-6, 0.3)
+    np.testing.assert_allclose(mine, theta, rtol=1e-13)
+
+
+def test_adamw_check_accepts_the_right_step():
+    assert check.adamw_update(adamw_ok).ok
+
+
+@pytest.mark.parametrize("answer", ADAMW_WRONG, ids=lambda f: f.__name__)
+def test_adamw_check_rejects_each_wrong_step_without_the_formula(answer):
+    verdict = check.adamw_update(answer)
+    assert not verdict.ok and "not yet" in str(verdict)
+    for giveaway in ("1 - lr", "(1 - lr * weight_decay)", "sqrt(v_hat) + eps", "b1 ** t"):
+        assert giveaway not in verdict.message

@@ -3,6 +3,8 @@ r"""Self-checks for the exercises of the training-in-practice chapters.
 ==========================  =====================================================
 ``clip_by_global_norm``     ``fn(grads, max_norm) -> (clipped, norm)``: gradient
                             clipping by the global L2 norm, without overflow
+``adamw_update``            ``fn(theta, g, m, v, t, lr, betas, eps, weight_decay)
+                            -> (theta, m, v)``: one step of AdamW (decoupled decay)
 ==========================  =====================================================
 
 Examples
@@ -25,7 +27,7 @@ import numpy as np
 
 from ._core import call_safely, correct, wrong
 
-__all__ = ["clip_by_global_norm"]
+__all__ = ["clip_by_global_norm", "adamw_update"]
 
 _NAME = "clip_by_global_norm"
 
@@ -98,3 +100,60 @@ def clip_by_global_norm(fn):
                             "global norm becomes the limit")
                 return wrong(_NAME, f"{what}: array {k} is not what it should be: {hint}")
     return correct(_NAME)
+
+
+def _adamw_reference(theta, g, m, v, t, lr, betas, eps, weight_decay):
+    """PyTorch's AdamW step written out from its documentation, in float64."""
+    b1, b2 = betas
+    theta = np.array(theta, dtype=np.float64) * (1.0 - lr * weight_decay)
+    m = b1 * np.asarray(m, np.float64) + (1 - b1) * np.asarray(g, np.float64)
+    v = b2 * np.asarray(v, np.float64) + (1 - b2) * np.asarray(g, np.float64) ** 2
+    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def _adamw_cases():
+    rng = np.random.default_rng(314)
+    for t, lr, wd in ((1, 0.1, 0.5), (2, 0.05, 0.1), (7, 1e-3, 1e-2), (40, 0.3, 2.0)):
+        theta, g = rng.normal(size=5) * 3, rng.normal(size=5)
+        m, v = rng.normal(size=5) * 0.1, rng.uniform(0, 1, size=5) * 0.1
+        yield (theta, g, m, v, t, lr, (0.9, 0.999), 1e-8, wd)
+    theta = np.array([1.0, -2.0]); g = np.array([1e-12, -1e-12])   # where eps matters
+    yield (theta, g, np.zeros(2), np.zeros(2), 1, 0.1, (0.8, 0.99), 1e-6, 0.3)
+
+
+def adamw_update(fn):
+    """Check ``fn(theta, g, m, v, t, lr, betas, eps, weight_decay) -> (theta, m, v)``.
+
+    The reference is PyTorch's AdamW: decay the parameters by ``1 - lr *
+    weight_decay`` first, then the Adam step with bias correction and ``eps``
+    outside the square root. Inputs must be left unchanged.
+    """
+    name = "adamw_update"
+    for case in _adamw_cases():
+        given = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in case]
+        got, failure = call_safely(name, fn, *given)
+        if failure is not None:
+            return failure
+        if any(isinstance(a, np.ndarray) and not np.array_equal(a, b)
+               for a, b in zip(given, case)):
+            return wrong(name, "your function changed an array it was given: "
+                               "return new arrays and leave theta, g, m, v alone")
+        if not (isinstance(got, tuple) and len(got) == 3):
+            return wrong(name, "return three arrays: (theta, m, v) after the step")
+        expected = _adamw_reference(*case)
+        t, lr, wd = case[4], case[5], case[8]
+        where = f"at step t = {t} with lr = {lr}, weight_decay = {wd}"
+        for label, a, b in zip(("m", "v", "theta"), got[1:] + got[:1], expected[1:] + expected[:1]):
+            a = np.asarray(a, dtype=float)
+            if a.shape != b.shape or not np.allclose(a, b, rtol=1e-9, atol=1e-15):
+                hints = {
+                    "m": "the first moment is an exponential average of the gradients",
+                    "v": "the second moment is an exponential average of the squared gradients",
+                    "theta": ("the new parameters are off; check where the decay enters (it "
+                              "is not part of the gradient), which parameters it multiplies, "
+                              "the bias correction at this t, and where eps sits"),
+                }
+                return wrong(name, f"{where}: {label} is not right: {hints[label]}")
+    return correct(name)
+
