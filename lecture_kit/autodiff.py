@@ -45,9 +45,10 @@ Four patterns explain most of what flows backwards in a network:
 >>> a.grad, b.grad
 (-2.0, 2.0)
 
-:func:`draw` shows the graph with the value and the gradient of every node
-(a matplotlib figure, no Graphviz needed): pass it to
-``lecture_kit.plots.show(fig, alt=...)`` in a chapter.
+:func:`lecture_kit.plots.draw_graph` shows the graph with the value and the
+gradient of every node (a matplotlib figure, no Graphviz needed): pass it to
+``lecture_kit.plots.show(fig, alt=...)`` in a chapter. This module draws
+nothing; :func:`layout` gives the positions.
 
 Notes
 -----
@@ -69,7 +70,12 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["Value", "maximum", "topological_order", "draw"]
+import numpy as np
+
+from . import activations as _activations
+from .core.numerics import sigmoid as _sigmoid_array
+
+__all__ = ["Value", "maximum", "topological_order", "layout"]
 
 
 def _as_value(x) -> "Value":
@@ -97,14 +103,6 @@ def _power(a: float, n: float) -> float:
     except OverflowError:
         odd = n.is_integer() and int(n) % 2 == 1
         return math.copysign(math.inf, a) if odd else math.inf
-
-
-def _sigmoid(x: float) -> float:
-    # never exp of a large positive number
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 class Value:
@@ -232,7 +230,7 @@ class Value:
         return Value(t, (self,), (1.0 - t * t,), "tanh")  # tanh' = 1 - tanh^2
 
     def sigmoid(self):
-        s = _sigmoid(self.data) if not math.isnan(self.data) else math.nan
+        s = float(_sigmoid_array(np.array([self.data]))[0])  # the stable sigmoid; NaN stays NaN
         return Value(s, (self,), (s * (1.0 - s),), "sigmoid")  # sigma' = sigma (1 - sigma)
 
     def relu(self):
@@ -257,9 +255,7 @@ class Value:
         >>> round(y.data, 5), round(x.grad, 5)   # 0.5 e^x
         (-0.31606, 0.18394)
         """
-        from . import activations
-
-        f = activations.get(name, **params)
+        f = _activations.get(name, **params)
         return Value(float(f(self.data)), (self,), (float(f.grad(self.data)),), name)
 
     def maximum(self, other):
@@ -345,8 +341,21 @@ def topological_order(root: Value) -> list:
     return order
 
 
-def _layout(order):
-    """x = longest distance from a leaf, y = position inside that column."""
+def layout(root: Value) -> dict:
+    """Where each node of the graph of ``root`` sits in a drawing: ``{id(node): (x, y)}``.
+
+    ``x`` is the longest distance from a leaf (inputs on the left), ``y`` the
+    position inside that column, centred on 0. Numbers only: the drawing
+    itself is :func:`lecture_kit.plots.draw_graph`.
+
+    Examples
+    --------
+    >>> a = Value(2.0)
+    >>> c = a * a
+    >>> sorted(layout(c).values())
+    [(0, 0.0), (1, 0.0)]
+    """
+    order = topological_order(root)
     level = {}
     for node in order:
         level[id(node)] = 1 + max((level[id(p)] for p in node.parents), default=-1)
@@ -358,78 +367,3 @@ def _layout(order):
         for i, node in enumerate(nodes):
             pos[id(node)] = (x, (len(nodes) - 1) / 2 - i)
     return pos
-
-
-def draw(root: Value, max_nodes: int = 60, figsize=None, decimals: int = 4):
-    """Draw the graph of ``root``: one box per node with its value and gradient.
-
-    Inputs are on the left, ``root`` on the right; each box shows the node's
-    label (or operation), ``data`` and ``grad``; an arrow goes from every
-    parent to its child, labelled with the local derivative
-    :math:`\\partial\\,\\text{child}/\\partial\\,\\text{parent}`. Call
-    ``root.backward()`` first to see gradients.
-
-    Parameters
-    ----------
-    root : Value
-    max_nodes : int, default 60
-        Refuse larger graphs (they are unreadable as a picture).
-    figsize : tuple, optional
-        Figure size in inches; by default it grows with the graph.
-    decimals : int, default 4
-        Digits shown for values and gradients.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Display it with ``lecture_kit.plots.show(fig, alt=...)``.
-
-    Notes
-    -----
-    Pure matplotlib (object-oriented API, no pyplot, no Graphviz), imported
-    only when :func:`draw` is called.
-
-    Examples
-    --------
-    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    >>> c = a * b
-    >>> c.backward()
-    >>> fig = draw(c)
-    >>> sorted(t.get_text().splitlines()[0] for t in fig.axes[0].texts if "grad" in t.get_text())
-    ['*', 'a', 'b']
-    """
-    from . import plots  # matplotlib stays behind lecture_kit.plots
-
-    order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(f"the graph has {len(order)} nodes, more than max_nodes={max_nodes}")
-    pos = _layout(order)
-    width = 1 + max(x for x, _ in pos.values())
-    height = max(sum(1 for p in pos.values() if p[0] == x) for x in range(width))
-    fig_w, fig_h = figsize or (2.2 * width + 1, 1.3 * height + 1)
-    fig = plots.new_figure(width=fig_w, height=fig_h)
-    ax = fig.add_subplot()
-    ax.set_axis_off()
-    ax.set_xlim(-0.6, width - 0.4)
-    ax.set_ylim(-(height + 1) / 2 - 0.1, (height + 1) / 2 + 0.1)
-    for node in order:
-        x, y = pos[id(node)]
-        title = node.label or node.op or "const"
-        if node.label and node.op:
-            title = f"{node.label} ({node.op})"
-        text = f"{title}\ndata {node.data:.{decimals}g}\ngrad {node.grad:.{decimals}g}"
-        ax.text(x, y, text, ha="center", va="center", fontsize=9, zorder=3,
-                bbox=dict(boxstyle="round,pad=0.4", facecolor="#56B4E933" if node.parents
-                          else "#E69F0033", edgecolor="#0072B2" if node is root else "#555555"))
-        for parent, local in zip(node.parents, node.local_grads):
-            px, py = pos[id(parent)]
-            skip = x - px > 1  # an edge jumping over a column bends around its boxes
-            ax.annotate("", xy=(x - 0.32, y), xytext=(px + 0.32, py), zorder=1,
-                        arrowprops=dict(arrowstyle="-|>", mutation_scale=12, color="#555555",
-                                        connectionstyle=f"arc3,rad={-0.35 if skip else 0}",
-                                        shrinkA=0, shrinkB=0))
-            lift = 0.12 + (0.35 * (x - px) / 2 if skip else 0)
-            ax.text((px + x) / 2, (py + y) / 2 + lift, f"local {local:.3g}", fontsize=7,
-                    ha="center", color="#D55E00", zorder=2)
-    ax.set_title(f"computation graph of {root.label or 'the output'}: data and grad per node")
-    return fig

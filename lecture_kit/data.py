@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_nonnegative
+from .core.validation import as_float_array, as_generator, check_integer, check_nonnegative
 
 __all__ = [
     "DigitsSplit",
@@ -46,52 +46,8 @@ __all__ = [
 # ----------------------------------------------------------------------------
 # argument checks
 # ----------------------------------------------------------------------------
-def as_generator(rng) -> np.random.Generator:
-    """Return a :class:`numpy.random.Generator` from ``rng``.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator, int or None
-        A generator is returned unchanged (so the caller's stream advances);
-        an integer seeds a new generator; ``None`` draws fresh entropy from
-        the operating system (not reproducible). The global NumPy state is
-        never used.
-
-    Returns
-    -------
-    numpy.random.Generator
-
-    Raises
-    ------
-    TypeError
-        For anything else (a legacy ``RandomState``, a float, a string).
-
-    Examples
-    --------
-    >>> g = as_generator(0)
-    >>> as_generator(g) is g
-    True
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(f"Invalid seed: {rng!r} (must be >= 0)")
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        "rng must be a numpy.random.Generator, a non-negative int seed or None, "
-        f"got {type(rng).__name__}"
-    )
-
-
 def _check_count(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (must be >= {minimum})")
-    return int(value)
+    return check_integer(value, name, minimum)
 
 
 def _split_evenly(n: int, parts: int) -> np.ndarray:

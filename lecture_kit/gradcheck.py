@@ -54,7 +54,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array
+from .core.validation import as_float_array
 
 __all__ = ["numerical_gradient", "relative_error", "check_gradient", "GradCheck"]
 

@@ -46,7 +46,10 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_nonnegative
+from . import activations as _activations
+from .core.registry import Registry
+from .core.validation import (as_generator, check_choice, check_float_dtype, check_nonnegative,
+                              check_real)
 
 __all__ = [
     "calculate_gain",
@@ -76,8 +79,9 @@ _LINEAR_FNS = (
     "conv_transpose2d",
     "conv_transpose3d",
 )
-#: The nonlinearities :func:`calculate_gain` knows, as in PyTorch.
-GAIN_NONLINEARITIES = _LINEAR_FNS + ("sigmoid", "tanh", "relu", "leaky_relu", "selu")
+#: The nonlinearities with a gain: the linear maps and every activation that declares one.
+GAIN_NONLINEARITIES = _LINEAR_FNS + tuple(
+    n for n in _activations.names() if _activations.get(n).gain is not None)
 _MODES = ("fan_in", "fan_out")
 
 
@@ -93,33 +97,11 @@ def _check_fan(value, name: str) -> int:
 
 
 def _check_real(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    return float(value)
+    return check_real(value, name)
 
 
 def _check_mode(mode) -> str:
-    if mode not in _MODES:
-        raise ValueError(f"Invalid mode {mode!r}; known modes: {', '.join(_MODES)}")
-    return mode
-
-
-def _check_rng(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)) "
-            f"or None, got {type(rng).__name__}"
-        )
-    return rng
-
-
-def _check_dtype(dtype) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt.kind != "f":
-        raise TypeError(f"dtype must be a floating dtype, got {dt}")
-    return dt
+    return check_choice(mode, "mode", _MODES)
 
 
 # ----------------------------------------------------------------------------
@@ -186,16 +168,12 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
             f"Unsupported nonlinearity {nonlinearity!r}; known: "
             f"{', '.join(GAIN_NONLINEARITIES)}"
         )
-    if nonlinearity in _LINEAR_FNS or nonlinearity == "sigmoid":
+    if nonlinearity in _LINEAR_FNS:
         return 1.0
-    if nonlinearity == "tanh":
-        return 5.0 / 3
-    if nonlinearity == "relu":
-        return math.sqrt(2.0)
-    if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else _check_real(param, "param (negative slope)")
-        return math.sqrt(2.0 / (1 + slope**2))
-    return 3.0 / 4  # selu
+    if nonlinearity == "leaky_relu" and param is not None:
+        slope = _check_real(param, "param (negative slope)")
+        return float(_activations.get("leaky_relu", negative_slope=slope).gain)
+    return float(_activations.get(nonlinearity).gain)  # each activation declares its gain
 
 
 def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
@@ -337,8 +315,8 @@ def zeros(fan_in: int, fan_out: int, rng=None, *, dtype=np.float64) -> np.ndarra
     """
     shape = (_check_fan(fan_in, "fan_in"), _check_fan(fan_out, "fan_out"))
     if rng is not None:
-        _check_rng(rng)
-    return np.zeros(shape, dtype=_check_dtype(dtype))
+        as_generator(rng)
+    return np.zeros(shape, dtype=check_float_dtype(dtype))
 
 
 def constant(fan_in: int, fan_out: int, value: float, rng=None, *,
@@ -355,8 +333,8 @@ def constant(fan_in: int, fan_out: int, value: float, rng=None, *,
     shape = (_check_fan(fan_in, "fan_in"), _check_fan(fan_out, "fan_out"))
     value = _check_real(value, "value")
     if rng is not None:
-        _check_rng(rng)
-    return np.full(shape, value, dtype=_check_dtype(dtype))
+        as_generator(rng)
+    return np.full(shape, value, dtype=check_float_dtype(dtype))
 
 
 def normal(fan_in: int, fan_out: int, std: float = 1.0, mean: float = 0.0,
@@ -376,7 +354,7 @@ def normal(fan_in: int, fan_out: int, std: float = 1.0, mean: float = 0.0,
     shape = (_check_fan(fan_in, "fan_in"), _check_fan(fan_out, "fan_out"))
     std = check_nonnegative(std, "std")
     mean = _check_real(mean, "mean")
-    return _normal(shape, mean, std, _check_rng(rng), _check_dtype(dtype))
+    return _normal(shape, mean, std, as_generator(rng), check_float_dtype(dtype))
 
 
 def uniform(fan_in: int, fan_out: int, bound: float = 1.0, rng=None, *,
@@ -391,7 +369,7 @@ def uniform(fan_in: int, fan_out: int, bound: float = 1.0, rng=None, *,
     """
     shape = (_check_fan(fan_in, "fan_in"), _check_fan(fan_out, "fan_out"))
     bound = check_nonnegative(bound, "bound")
-    return _uniform(shape, bound, _check_rng(rng), _check_dtype(dtype))
+    return _uniform(shape, bound, as_generator(rng), check_float_dtype(dtype))
 
 
 def xavier_uniform(fan_in: int, fan_out: int, gain: float = 1.0, rng=None, *,
@@ -417,7 +395,7 @@ def xavier_uniform(fan_in: int, fan_out: int, gain: float = 1.0, rng=None, *,
     True
     """
     bound = xavier_bound(fan_in, fan_out, gain)
-    return _uniform((int(fan_in), int(fan_out)), bound, _check_rng(rng), _check_dtype(dtype))
+    return _uniform((int(fan_in), int(fan_out)), bound, as_generator(rng), check_float_dtype(dtype))
 
 
 def xavier_normal(fan_in: int, fan_out: int, gain: float = 1.0, rng=None, *,
@@ -434,7 +412,7 @@ def xavier_normal(fan_in: int, fan_out: int, gain: float = 1.0, rng=None, *,
     True
     """
     std = xavier_std(fan_in, fan_out, gain)
-    return _normal((int(fan_in), int(fan_out)), 0.0, std, _check_rng(rng), _check_dtype(dtype))
+    return _normal((int(fan_in), int(fan_out)), 0.0, std, as_generator(rng), check_float_dtype(dtype))
 
 
 def he_uniform(fan_in: int, fan_out: int, a: float = 0.0, mode: str = "fan_in",
@@ -451,7 +429,7 @@ def he_uniform(fan_in: int, fan_out: int, a: float = 0.0, mode: str = "fan_in",
     True
     """
     bound = he_bound(fan_in, fan_out, a, mode, nonlinearity)
-    return _uniform((int(fan_in), int(fan_out)), bound, _check_rng(rng), _check_dtype(dtype))
+    return _uniform((int(fan_in), int(fan_out)), bound, as_generator(rng), check_float_dtype(dtype))
 
 
 def he_normal(fan_in: int, fan_out: int, a: float = 0.0, mode: str = "fan_in",
@@ -473,22 +451,17 @@ def he_normal(fan_in: int, fan_out: int, a: float = 0.0, mode: str = "fan_in",
     1.0
     """
     std = he_std(fan_in, fan_out, a, mode, nonlinearity)
-    return _normal((int(fan_in), int(fan_out)), 0.0, std, _check_rng(rng), _check_dtype(dtype))
+    return _normal((int(fan_in), int(fan_out)), 0.0, std, as_generator(rng), check_float_dtype(dtype))
 
 
 # ----------------------------------------------------------------------------
 # registry
 # ----------------------------------------------------------------------------
-_REGISTRY = {
-    "zeros": zeros,
-    "constant": constant,
-    "normal": normal,
-    "uniform": uniform,
-    "xavier_uniform": xavier_uniform,
-    "xavier_normal": xavier_normal,
-    "he_uniform": he_uniform,
-    "he_normal": he_normal,
-}
+#: The initializers by name, in the order of the course.
+REGISTRY = Registry("initializer")
+for _fn in (zeros, constant, normal, uniform, xavier_uniform, xavier_normal, he_uniform,
+            he_normal):
+    REGISTRY.add(_fn.__name__, _fn)
 _ALIASES = {
     "glorot_uniform": "xavier_uniform",
     "glorot_normal": "xavier_normal",
@@ -505,7 +478,7 @@ def names() -> tuple[str, ...]:
     >>> names()[:2]
     ('zeros', 'constant')
     """
-    return tuple(_REGISTRY)
+    return REGISTRY.names()
 
 
 def get(name: str):
@@ -525,10 +498,5 @@ def get(name: str):
     True
     """
     if isinstance(name, str):
-        key = _ALIASES.get(name, name)
-        if key in _REGISTRY:
-            return _REGISTRY[key]
-    raise ValueError(
-        f"Unknown initializer {name!r}; known: {', '.join(_REGISTRY)} "
-        f"(aliases: {', '.join(_ALIASES)})"
-    )
+        name = _ALIASES.get(name, name)
+    return REGISTRY.lookup(name)

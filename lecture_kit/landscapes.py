@@ -17,13 +17,13 @@ a trajectory of shape ``(T, 2)`` or a whole plotting grid of shape
 ===============================  ==========================================
 
 To run an optimizer on a landscape, hand its gradient to
-:func:`lecture_kit.optim.trajectory`; :func:`contour` draws the level sets
+:func:`lecture_kit.optim.trajectory`; :func:`lecture_kit.plots.contour` draws the level sets
 with the paths on top::
 
-    from lecture_kit import optim
+    from lecture_kit import optim, plots
     land = rosenbrock()
     path = optim.trajectory(optim.adam(lr=0.05), land.grad, land.start, 500)
-    contour(land, {"Adam": path})
+    plots.contour(land, {"Adam": path})   # the visual layer: this module draws nothing
 
 >>> q = get("ill_conditioned_quadratic", kappa=25.0)
 >>> q.condition_number, q.f(np.array([1.0, 1.0]))
@@ -38,13 +38,15 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive
+from .core.registry import Registry
+from .core.validation import as_float_array, check_positive
 
 __all__ = [
     "Landscape",
     "QuadraticLandscape",
     "beale",
-    "contour",
+    "contour_grid",
+    "REGISTRY",
     "get",
     "himmelblau",
     "ill_conditioned_quadratic",
@@ -488,24 +490,21 @@ def himmelblau() -> Landscape:
 # ----------------------------------------------------------------------------
 # registry
 # ----------------------------------------------------------------------------
-_REGISTRY: dict[str, Callable[..., Landscape]] = {
-    "ill_conditioned_quadratic": ill_conditioned_quadratic,
-    "rosenbrock": rosenbrock,
-    "saddle": saddle,
-    "beale": beale,
-    "himmelblau": himmelblau,
-}
+#: The landscapes by name, in the order of the chapter.
+REGISTRY = Registry("landscape")
+for _factory in (ill_conditioned_quadratic, rosenbrock, saddle, beale, himmelblau):
+    REGISTRY.add(_factory.__name__, _factory)
 
 
-def names() -> list[str]:
+def names() -> tuple[str, ...]:
     """Names of the registered landscapes, in the order of the chapter.
 
     Examples
     --------
     >>> names()[:2]
-    ['ill_conditioned_quadratic', 'rosenbrock']
+    ('ill_conditioned_quadratic', 'rosenbrock')
     """
-    return list(_REGISTRY)
+    return REGISTRY.names()
 
 
 def get(name: str, **params) -> Landscape:
@@ -514,21 +513,47 @@ def get(name: str, **params) -> Landscape:
     Raises
     ------
     ValueError
-        For an unknown name (the known ones are listed).
+        For an unknown name (the known ones are listed) or an unknown parameter.
 
     Examples
     --------
     >>> get("rosenbrock", b=10.0).params
     {'a': 1.0, 'b': 10.0}
     """
-    if name not in _REGISTRY:
-        raise ValueError(f"Unknown landscape {name!r}; known: {', '.join(_REGISTRY)}")
-    return _REGISTRY[name](**params)
+    return REGISTRY.create(name, **params)
 
 
-# ----------------------------------------------------------------------------
-# running an optimizer and drawing the result
-# ----------------------------------------------------------------------------
+def contour_grid(landscape: Landscape, resolution: int = 200, levels=30,
+                 log_levels: bool = True):
+    """The numbers of a contour plot: ``(X, Y, Z, levels)`` over ``landscape.bounds``.
+
+    Parameters
+    ----------
+    resolution : int, default 200
+        Grid points per axis.
+    levels : int or sequence of float, default 30
+        Number of contour levels, or the levels themselves.
+    log_levels : bool, default True
+        Space the levels geometrically above ``landscape.f_min`` (linear
+        without a minimum value). The drawing is
+        :func:`lecture_kit.plots.contour`.
+
+    Examples
+    --------
+    >>> X, Y, Z, lv = contour_grid(rosenbrock(), resolution=5, levels=3)
+    >>> X.shape, Z.shape, len(lv)
+    ((5, 5), (5, 5), 3)
+    """
+    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral):
+        raise TypeError(f"resolution must be an int, got {resolution!r}")
+    if resolution < 2:
+        raise ValueError(f"Invalid resolution: {resolution!r} (must be >= 2)")
+    (x0, x1), (y0, y1) = landscape.bounds
+    X, Y = np.meshgrid(np.linspace(x0, x1, int(resolution)), np.linspace(y0, y1, int(resolution)))
+    Z = np.asarray(landscape.f(np.stack([X, Y], axis=-1)), dtype=np.float64)
+    return X, Y, Z, _contour_levels(Z, landscape.f_min, levels, log_levels)
+
+
 def _contour_levels(Z: np.ndarray, f_min, levels, log_levels: bool) -> np.ndarray:
     """Contour levels: geometric above ``f_min`` when possible, else linear."""
     if not isinstance(levels, numbers.Integral) or isinstance(levels, bool):
@@ -544,114 +569,3 @@ def _contour_levels(Z: np.ndarray, f_min, levels, log_levels: bool) -> np.ndarra
         bottom = max(float(positive.min()), top * 1e-9)
         return f_min + np.geomspace(bottom, top, int(levels))
     return np.linspace(lo, hi, int(levels))
-
-
-def contour(
-    landscape: Landscape,
-    trajectories=None,
-    ax=None,
-    levels=30,
-    log_levels: bool = True,
-    resolution: int = 200,
-    title: str | None = None,
-):
-    r"""Draw the level sets of ``landscape`` with optimizer paths on top.
-
-    Parameters
-    ----------
-    landscape : Landscape
-    trajectories : dict of str to array_like of shape (T, 2), optional
-        One path per optimizer, labelled by its key (e.g. the output of
-        :func:`lecture_kit.optim.trajectory`). Each path is drawn in its own Okabe-Ito colour and
-        line style, with a hollow circle at its start and a cross at its end.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; by default a new course-style figure
-        (:func:`lecture_kit.plots.subplots`).
-    levels : int or sequence of float, default 30
-        Number of contour levels, or the levels themselves.
-    log_levels : bool, default True
-        Space the levels geometrically above ``landscape.f_min``, so that the
-        flat floor of a valley gets as many lines as its steep walls. Ignored
-        (linear spacing) for a landscape without a minimum value, such as
-        :func:`saddle`.
-    resolution : int, default 200
-        Grid points per axis.
-    title : str, optional
-        Default: the name and the formula of the landscape.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Notes
-    -----
-    Known minima are black stars, known saddles black plus signs. matplotlib
-    is imported only when this function runs (through
-    :mod:`lecture_kit.plots`), so the rest of this module needs NumPy only.
-
-    Examples
-    --------
-    >>> ax = contour(rosenbrock(), {"a path": [[-1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]})
-    >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
-    ('$x$', ['a path', 'minimum'])
-    """
-    from . import plots  # lazy: matplotlib is needed here only
-
-    if trajectories is None:
-        trajectories = {}
-    if not isinstance(trajectories, dict):
-        raise TypeError(
-            "trajectories must be a dict mapping a label to an array of shape (T, 2), "
-            f"got {type(trajectories).__name__}"
-        )
-    paths = {}
-    for label, path in trajectories.items():
-        arr = as_float_array(path, f"trajectories[{label!r}]")
-        if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 1:
-            raise ValueError(
-                f"trajectories[{label!r}] must have shape (T, 2) with T >= 1, got {arr.shape}"
-            )
-        paths[str(label)] = arr
-    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral):
-        raise TypeError(f"resolution must be an int, got {resolution!r}")
-    if resolution < 2:
-        raise ValueError(f"Invalid resolution: {resolution!r} (must be >= 2)")
-
-    if ax is None:
-        _, ax = plots.subplots(width=5.5, height=4.5)
-    (x0, x1), (y0, y1) = landscape.bounds
-    xs = np.linspace(x0, x1, int(resolution))
-    ys = np.linspace(y0, y1, int(resolution))
-    X, Y = np.meshgrid(xs, ys)
-    Z = np.asarray(landscape.f(np.stack([X, Y], axis=-1)), dtype=np.float64)
-    ax.contour(
-        X, Y, Z,
-        levels=_contour_levels(Z, landscape.f_min, levels, log_levels),
-        cmap="viridis",
-        linewidths=0.7,
-    )
-    for i, (label, path) in enumerate(paths.items()):
-        colour = plots.PALETTE[i % len(plots.PALETTE)]
-        style = plots.LINESTYLES[i % len(plots.LINESTYLES)]
-        ax.plot(path[:, 0], path[:, 1], color=colour, linestyle=style, linewidth=1.6,
-                marker=".", markersize=3, label=label)
-        ax.plot(path[0, 0], path[0, 1], linestyle="none", marker="o", markersize=8,
-                markerfacecolor="white", markeredgecolor=colour, markeredgewidth=1.8)
-        ax.plot(path[-1, 0], path[-1, 1], linestyle="none", marker="X", markersize=9,
-                color=colour, markeredgecolor="black", markeredgewidth=0.6)
-    for k, m in enumerate(landscape.minima):
-        ax.plot(m[0], m[1], linestyle="none", marker="*", markersize=14, color="black",
-                label="minimum" if k == 0 else None)
-    for k, s in enumerate(landscape.saddles):
-        ax.plot(s[0], s[1], linestyle="none", marker="P", markersize=9, color="black",
-                markerfacecolor="white", label="saddle" if k == 0 else None)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$y$")
-    if title is None:
-        title = f"{landscape.name}: ${landscape.latex}$"
-    ax.set_title(title)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="best", fontsize="small", framealpha=0.9)
-    return ax

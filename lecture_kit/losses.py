@@ -30,7 +30,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_same_shape, restore_scalar
+from .activations.vector import log_softmax, logsumexp, softmax
+from .core import numerics as _nx
+from .core.validation import as_float_array, check_same_shape, restore_scalar
+from .core.validation import working_dtype as _work_dtype
 
 __all__ = [
     "mse",
@@ -46,11 +49,6 @@ __all__ = [
 # ----------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------
-def _work_dtype(dtype: np.dtype) -> np.dtype:
-    """float16 is computed in float32; float32 and float64 in themselves."""
-    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
-
-
 def _check_nonempty(x: np.ndarray, name: str) -> None:
     if x.size == 0:
         raise ValueError(f"{name} must have at least one element, got shape {x.shape}")
@@ -63,98 +61,6 @@ def _check_in_unit_interval(y: np.ndarray, name: str) -> None:
         raise ValueError(
             f"{name} must lie in [0, 1], got values such as {y[bad].ravel()[:5]}"
         )
-
-
-def _shifted_exp(z: np.ndarray, axis: int):
-    """Return ``(z - max, exp(z - max), sum of exp)``: the log-sum-exp pieces.
-
-    Shifting by the row maximum makes the largest exponent ``exp(0) = 1``, so
-    nothing overflows; the smallest terms underflow harmlessly to 0.
-    """
-    # fmax ignores NaN: a NaN logit beside a logit of 1e4 must not make the shift
-    # 0 (exp(1e4) would overflow); the NaN still propagates through the sum.
-    zmax = np.fmax.reduce(z, axis=axis, keepdims=True)
-    # A row of -inf (or +inf) would give inf - inf = NaN; keep those rows finite
-    # in the shift and let the inf itself carry through.
-    zmax = np.where(np.isfinite(zmax), zmax, 0)
-    shifted = z - zmax
-    e = np.exp(shifted)
-    return shifted, e, np.sum(e, axis=axis, keepdims=True)
-
-
-def logsumexp(x, axis: int = -1):
-    r"""Stable :math:`\log \sum_k e^{x_k}` along ``axis``.
-
-    .. math::
-        \operatorname{LSE}(x) = m + \log \sum_k e^{x_k - m},
-        \qquad m = \max_k x_k .
-
-    Parameters
-    ----------
-    x : array_like
-        Real numbers.
-    axis : int
-        Axis to reduce.
-
-    Returns
-    -------
-    numpy.ndarray or numpy scalar
-        The reduced array, in the floating dtype of ``x``.
-
-    Examples
-    --------
-    >>> float(logsumexp(np.array([1e4, 1e4])))  # naive log(sum(exp)) is inf
-    10000.69314718056
-    """
-    x = as_float_array(x, "x")
-    _check_nonempty(x, "x")
-    work = _work_dtype(x.dtype)
-    z = x.astype(work, copy=False)
-    zmax = np.max(z, axis=axis, keepdims=True)
-    zmax = np.where(np.isfinite(zmax), zmax, 0)
-    out = np.log(np.sum(np.exp(z - zmax), axis=axis, keepdims=True)) + zmax
-    out = np.squeeze(out, axis=axis).astype(x.dtype, copy=False)
-    return restore_scalar(np.asarray(out), out)
-
-
-def log_softmax(logits, axis: int = -1) -> np.ndarray:
-    r"""Stable :math:`\log \operatorname{softmax}(z)_k = z_k - \operatorname{LSE}(z)`.
-
-    Examples
-    --------
-    >>> log_softmax(np.array([0.0, 1e4]))  # finite, unlike np.log(softmax(.))
-    array([-10000.,      0.])
-    """
-    z = as_float_array(logits, "logits")
-    _check_nonempty(z, "logits")
-    work = _work_dtype(z.dtype)
-    shifted, _, s = _shifted_exp(z.astype(work, copy=False), axis)
-    return (shifted - np.log(s)).astype(z.dtype, copy=False)
-
-
-def softmax(logits, axis: int = -1) -> np.ndarray:
-    r"""Stable softmax :math:`e^{z_k - m} / \sum_j e^{z_j - m}` with :math:`m = \max_j z_j`.
-
-    Subtracting the maximum changes nothing mathematically (softmax is
-    invariant to adding a constant to every logit) and prevents overflow.
-
-    Examples
-    --------
-    >>> softmax(np.array([1e4, 1e4, -1e4]))
-    array([0.5, 0.5, 0. ])
-    """
-    z = as_float_array(logits, "logits")
-    _check_nonempty(z, "logits")
-    work = _work_dtype(z.dtype)
-    _, e, s = _shifted_exp(z.astype(work, copy=False), axis)
-    return (e / s).astype(z.dtype, copy=False)
-
-
-def _stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    """sigma(z) without exp of a large positive number; NaN stays NaN."""
-    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    inv = 1.0 / (1.0 + e)
-    return np.where(z >= 0, inv, e * inv)  # both branches propagate NaN
 
 
 # ----------------------------------------------------------------------------
@@ -336,9 +242,9 @@ def cross_entropy(logits, labels):
     work = _work_dtype(z.dtype)
     kind, y = _targets_for(labels, batch, classes, work)
 
-    shifted, e, s = _shifted_exp(z.astype(work, copy=False), axis=1)
-    log_p = shifted - np.log(s)  # log softmax, finite for finite logits
-    p = e / s  # softmax
+    zw = z.astype(work, copy=False)
+    log_p = _nx.log_softmax(zw, axis=1)  # finite for finite logits
+    p = _nx.softmax(zw, axis=1)
     rows = np.arange(batch)
     if kind == "index":
         value = -np.mean(log_p[rows, y])
@@ -411,9 +317,10 @@ def bce_with_logits(z, y):
     zw = zz.astype(work, copy=False)
     yw = yy.astype(work, copy=False)
     n = zw.size
-    losses = np.maximum(zw, 0) - zw * yw + np.log1p(np.exp(-np.abs(zw)))
+    flat = zw.reshape(zw.shape or (1,))
+    losses = _nx.softplus(flat).reshape(zw.shape) - zw * yw  # log(1 + e^z) - z y
     value = np.mean(losses)
-    grad = _stable_sigmoid(zw)
+    grad = _nx.sigmoid(flat).reshape(zw.shape)
     grad -= yw
     grad /= n
     return zz.dtype.type(value), restore_scalar(grad.astype(zz.dtype, copy=False), zz)

@@ -46,8 +46,7 @@ import numpy as np
 from . import activations as _activations
 from . import init as _init
 from . import losses as _losses
-from ._validation import as_float_array
-from .data import as_generator
+from .core.validation import as_float_array, as_generator, check_float_dtype, check_integer
 
 __all__ = ["MLP", "History", "DepthProbe", "depth_probe", "LOSSES"]
 
@@ -63,28 +62,11 @@ LOSSES = {
 # ----------------------------------------------------------------------------
 # resolving names
 # ----------------------------------------------------------------------------
-class _Identity:
-    """The identity output map: :math:`f(z) = z`, :math:`f'(z) = 1`."""
-
-    name = "identity"
-    params: dict = {}
-
-    def __call__(self, z):
-        return z
-
-    def grad(self, z):
-        return np.ones_like(z)
-
-    def __repr__(self):
-        return "identity"
-
-
-_IDENTITY = _Identity()
+_IDENTITY = _activations.get("identity")
 
 
 def _resolve_activation(spec, where: str):
-    if spec is None or (isinstance(spec, str) and spec in ("identity", "linear")
-                        and spec not in _activations.names()):
+    if spec is None or spec == "linear":
         return _IDENTITY
     if isinstance(spec, str):
         return _activations.get(spec)
@@ -139,18 +121,11 @@ def _resolve_loss(spec):
 
 
 def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (must be >= {minimum})")
-    return int(value)
+    return check_integer(value, name, minimum)
 
 
 def _check_float_dtype(dtype) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dt}")
-    return dt
+    return check_float_dtype(dtype, ("float32", "float64"))
 
 
 # ----------------------------------------------------------------------------
@@ -440,7 +415,7 @@ class MLP:
         for l in range(L - 1, -1, -1):
             grad_a[l] = g
             f = self.activations[l]
-            delta = g if f is _IDENTITY else g * f.grad(self.z[l])
+            delta = g if isinstance(f, _activations.Identity) else g * f.grad(self.z[l])
             a_prev = self.inputs if l == 0 else self.a[l - 1]
             grad_z[l] = delta
             grad_W[l] = a_prev.T @ delta
@@ -835,7 +810,7 @@ def depth_probe(depth: int = 50, width: int = 256, activation="sigmoid",
         g = G / batch  # dL/da_depth
         for l in range(depth - 1, -1, -1):
             agrad_std[l] = g.std()
-            delta = g if f is _IDENTITY else g * f.grad(zs[l])
+            delta = g if isinstance(f, _activations.Identity) else g * f.grad(zs[l])
             a_prev = X if l == 0 else acts[l - 1]
             grad_norm[l] = np.linalg.norm(a_prev.T @ delta)
             if l > 0:

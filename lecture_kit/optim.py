@@ -37,17 +37,22 @@ float16 parameters are updated in float32 with float32 state and cast back.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from ._validation import (
+from .core.registry import Registry
+from .core.validation import (
     as_float_array,
+    check_flag,
     check_nonnegative,
     check_probability,
+    check_real,
     check_same_shape,
+    working_dtype,
 )
 
 __all__ = [
@@ -62,6 +67,11 @@ __all__ = [
     "trajectory",
     "get",
     "names",
+    "REGISTRY",
+    "register",
+    "ExplorerEntry",
+    "explorer_entries",
+    "for_explorer",
     "SGDState",
     "MomentumEMAState",
     "AdagradState",
@@ -121,6 +131,44 @@ class AdamState(NamedTuple):
     exp_avg: Any
     exp_avg_sq: Any
     max_exp_avg_sq: Any
+
+
+# ----------------------------------------------------------------------------
+# the registry: each factory declares itself and what its beta means
+# ----------------------------------------------------------------------------
+#: Every optimizer factory by name, in the order of the course.
+REGISTRY = Registry("optimizer")
+
+
+class ExplorerEntry(NamedTuple):
+    """How a chapter explorer offers a factory: a name, fixed keywords, a β.
+
+    ``beta`` is the hyper-parameter the explorer's β slider sets (``None``: the
+    optimizer has none and ignores the slider); when its default is a tuple
+    (Adam's ``betas``) β replaces the first element. ``beta_meaning`` is what
+    the slider means for it, shown in labels.
+    """
+
+    name: str
+    factory: str
+    fixed: dict
+    beta: Any
+    beta_meaning: Any
+
+
+def register(*explorer):
+    """Decorator: register a factory under its name, with how the explorer offers it.
+
+    Each positional argument is ``(explorer_name, fixed_kwargs, beta_param,
+    beta_meaning)``, one way the optimizer explorer offers the factory; by
+    default it offers it once, under its own name, without a β.
+    """
+    def decorate(factory):
+        entries = explorer or ((factory.__name__, {}, None, None),)
+        REGISTRY.add(factory.__name__, factory, explorer=tuple(
+            ExplorerEntry(n, factory.__name__, dict(f), b, m) for n, f, b, m in entries))
+        return factory
+    return decorate
 
 
 # ----------------------------------------------------------------------------
@@ -203,25 +251,6 @@ def _unflatten(treedef, leaves):
     return rec(treedef)
 
 
-def _work_dtype(dtype: np.dtype) -> np.dtype:
-    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
-
-
-# ----------------------------------------------------------------------------
-# hyper-parameter checks (PyTorch's ValueErrors; TypeError for non-numbers)
-# ----------------------------------------------------------------------------
-def _real(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    return float(value)
-
-
-def _flag(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _betas(betas) -> tuple[float, float]:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
@@ -277,7 +306,7 @@ class Optimizer:
         per_leaf = []
         for leaf, path in zip(leaves, paths):
             p = as_float_array(leaf, f"params{path}")
-            per_leaf.append(self._init_leaf(p.astype(_work_dtype(p.dtype), copy=False)))
+            per_leaf.append(self._init_leaf(p.astype(working_dtype(p.dtype), copy=False)))
         fields = []
         for j in range(len(self._fields)):
             bufs = [b[j] for b in per_leaf]
@@ -317,7 +346,7 @@ class Optimizer:
             p = as_float_array(p_in, p_name)
             g = as_float_array(g_in, g_name)
             check_same_shape(p, g, p_name, g_name)
-            work = _work_dtype(p.dtype)
+            work = working_dtype(p.dtype)
             bufs = []
             for field, b in zip(self._fields, buffers):
                 if b[i] is not None:
@@ -350,6 +379,9 @@ def _zeros(p):
 # ----------------------------------------------------------------------------
 # SGD
 # ----------------------------------------------------------------------------
+@register(("sgd", {}, None, None),
+          ("momentum", {"momentum": 0.9}, "momentum", "momentum μ"),
+          ("nesterov", {"momentum": 0.9, "nesterov": True}, "momentum", "momentum μ"))
 def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
         nesterov: bool = False, weight_decay: float = 0.0) -> Optimizer:
     r"""Stochastic gradient descent with optional momentum, as ``torch.optim.SGD``.
@@ -427,8 +459,8 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
     """
     lr = check_nonnegative(lr, "learning rate")
     momentum = check_nonnegative(momentum, "momentum value")
-    dampening = _real(dampening, "dampening")
-    nesterov = _flag(nesterov, "nesterov")
+    dampening = check_real(dampening, "dampening")
+    nesterov = check_flag(nesterov, "nesterov")
     weight_decay = check_nonnegative(weight_decay, "weight_decay value")
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError(
@@ -460,6 +492,7 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
     return Optimizer("sgd", hp, latex, SGDState, init_leaf, update_leaf)
 
 
+@register(("momentum_ema", {}, "beta", "β"))
 def momentum_ema(lr: float, beta: float = 0.9) -> Optimizer:
     r"""Momentum as an exponential moving average of gradients (the course's form).
 
@@ -544,6 +577,7 @@ def momentum_ema(lr: float, beta: float = 0.9) -> Optimizer:
 # ----------------------------------------------------------------------------
 # adaptive methods
 # ----------------------------------------------------------------------------
+@register()
 def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
             initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> Optimizer:
     r"""Adagrad, as ``torch.optim.Adagrad``.
@@ -614,6 +648,7 @@ def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
     return Optimizer("adagrad", hp, latex, AdagradState, init_leaf, update_leaf)
 
 
+@register(("rmsprop", {}, "alpha", "alpha"))
 def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
             weight_decay: float = 0.0, momentum: float = 0.0,
             centered: bool = False) -> Optimizer:
@@ -676,7 +711,7 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
     eps = check_nonnegative(eps, "epsilon value")
     weight_decay = check_nonnegative(weight_decay, "weight_decay value")
     momentum = check_nonnegative(momentum, "momentum value")
-    centered = _flag(centered, "centered")
+    centered = check_flag(centered, "centered")
 
     def init_leaf(p):
         return (_zeros(p), _zeros(p) if momentum > 0 else None,
@@ -707,6 +742,7 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
     return Optimizer("rmsprop", hp, latex, RMSpropState, init_leaf, update_leaf)
 
 
+@register(("adadelta", {}, "rho", "rho"))
 def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
              weight_decay: float = 0.0) -> Optimizer:
     r"""Adadelta, as ``torch.optim.Adadelta``.
@@ -784,7 +820,7 @@ def _adam_factory(name, lr, betas, eps, weight_decay, amsgrad, decoupled, latex)
     beta1, beta2 = _betas(betas)
     eps = check_nonnegative(eps, "epsilon value")
     weight_decay = check_nonnegative(weight_decay, "weight_decay value")
-    amsgrad = _flag(amsgrad, "amsgrad")
+    amsgrad = check_flag(amsgrad, "amsgrad")
 
     def init_leaf(p):
         return (_zeros(p), _zeros(p), _zeros(p) if amsgrad else None)
@@ -837,6 +873,7 @@ _ADAM_LATEX = (r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad "
                r"{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}")
 
 
+@register(("adam", {}, "betas", "β₁"))
 def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
          eps: float = 1e-8, weight_decay: float = 0.0,
          amsgrad: bool = False) -> Optimizer:
@@ -882,13 +919,22 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
     the first step has size about :math:`\gamma` in every coordinate,
     whatever the scale of the gradient.
 
-    Where :math:`\epsilon` sits differs between sources: PyTorch and the
-    paper's Algorithm 1 add it to :math:`\sqrt{\hat v_t}` as above;
-    TensorFlow/Keras add it to :math:`\sqrt{v_t}` before the bias correction
-    (the paper's :math:`\hat\epsilon`, default 1e-7), which equals PyTorch's
-    rule with :math:`\epsilon\sqrt{1-\beta_2^t}` in place of
-    :math:`\epsilon`. The implementation evaluates the algebraically equal
-    form :math:`\gamma\sqrt{1-\beta_2^t}/(1-\beta_1^t)\cdot m_t /
+    Where :math:`\epsilon` sits differs between sources. PyTorch and the
+    paper's Algorithm 1 add it to :math:`\sqrt{\hat v_t}`, after the bias
+    correction, as above. TensorFlow/Keras use the paper's "more efficient"
+    ordering (Kingma & Ba, section 2): the step size
+    :math:`\gamma\sqrt{1-\beta_2^t}/(1-\beta_1^t)` times
+    :math:`m_t/(\sqrt{v_t} + \hat\epsilon)`, with :math:`\hat\epsilon` added to
+    :math:`\sqrt{v_t}` *before* the bias correction. That equals PyTorch's
+    rule with :math:`\epsilon = \hat\epsilon/\sqrt{1-\beta_2^t}` (about
+    :math:`31.6\,\hat\epsilon` at :math:`t = 1` with :math:`\beta_2 = 0.999`,
+    shrinking towards :math:`\hat\epsilon` as :math:`t` grows); conversely,
+    PyTorch's :math:`\epsilon` is Keras's :math:`\hat\epsilon =
+    \epsilon\sqrt{1-\beta_2^t}`. The paper gives no default for
+    :math:`\hat\epsilon`; 1e-7 is Keras's default (PyTorch's :math:`\epsilon`
+    is 1e-8). ``tests/test_optim.py`` checks the equivalence over 50 steps.
+    The implementation evaluates the algebraically equal form
+    :math:`\gamma\sqrt{1-\beta_2^t}/(1-\beta_1^t)\cdot m_t /
     (\sqrt{\hat v_t} + \epsilon\sqrt{1-\beta_2^t})`, which saves one pass over
     the parameters; it agrees with PyTorch to rounding.
 
@@ -911,6 +957,7 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
     return _adam_factory("adam", lr, betas, eps, weight_decay, amsgrad, False, _ADAM_LATEX)
 
 
+@register(("adamw", {}, "betas", "β₁"))
 def adamw(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
           eps: float = 1e-8, weight_decay: float = 1e-2,
           amsgrad: bool = False) -> Optimizer:
@@ -1000,26 +1047,15 @@ def trajectory(opt: Optimizer, grad_fn: Callable, x0, steps: int) -> np.ndarray:
 # ----------------------------------------------------------------------------
 # registry
 # ----------------------------------------------------------------------------
-_FACTORIES = {
-    "sgd": sgd,
-    "momentum_ema": momentum_ema,
-    "adagrad": adagrad,
-    "rmsprop": rmsprop,
-    "adadelta": adadelta,
-    "adam": adam,
-    "adamw": adamw,
-}
-
-
 def names() -> tuple[str, ...]:
-    """Names of the optimizer factories, for :func:`get`.
+    """Names of the optimizer factories, for :func:`get`, in the order of the course.
 
     Examples
     --------
     >>> names()
     ('sgd', 'momentum_ema', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'adamw')
     """
-    return tuple(_FACTORIES)
+    return REGISTRY.names()
 
 
 def get(name: str, **hyperparams) -> Optimizer:
@@ -1028,13 +1064,48 @@ def get(name: str, **hyperparams) -> Optimizer:
     Raises
     ------
     ValueError
-        For an unknown name (the known ones are listed).
+        For an unknown name (the known ones are listed) or an unknown
+        hyper-parameter.
 
     Examples
     --------
     >>> get("adam", lr=0.01)
     adam(lr=0.01, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=False)
     """
-    if not isinstance(name, str) or name not in _FACTORIES:
-        raise ValueError(f"Unknown optimizer {name!r}; known: {', '.join(_FACTORIES)}")
-    return _FACTORIES[name](**hyperparams)
+    return REGISTRY.create(name, **hyperparams)
+
+
+def explorer_entries() -> tuple:
+    """Every :class:`ExplorerEntry` of every registered factory, in course order.
+
+    Examples
+    --------
+    >>> [e.name for e in explorer_entries()][:4]
+    ['sgd', 'momentum', 'nesterov', 'momentum_ema']
+    """
+    return tuple(e for n in REGISTRY.names() for e in REGISTRY.meta(n)["explorer"])
+
+
+def for_explorer(name: str, lr: float, beta: float | None = None) -> Optimizer:
+    """The optimizer an explorer calls ``name``, with learning rate ``lr`` and β.
+
+    β sets the hyper-parameter the factory declared (momentum, RMSprop's
+    ``alpha``, Adam's first ``beta``, Adadelta's ``rho``); optimizers without a
+    β ignore it; ``None`` keeps the default.
+
+    >>> for_explorer("nesterov", 0.1, 0.9)
+    sgd(lr=0.1, momentum=0.9, dampening=0.0, nesterov=True, weight_decay=0.0)
+    >>> for_explorer("adam", 0.1, 0.5).hyperparams["betas"]
+    (0.5, 0.999)
+    """
+    entries = {e.name: e for e in explorer_entries()}
+    if not isinstance(name, str) or name not in entries:
+        raise ValueError(f"Unknown optimizer {name!r}; known: {', '.join(entries)}")
+    entry = entries[name]
+    kwargs = dict(entry.fixed)
+    if entry.beta is not None and beta is not None:
+        default = kwargs.get(entry.beta,
+                             inspect.signature(REGISTRY.lookup(entry.factory))
+                             .parameters[entry.beta].default)
+        kwargs[entry.beta] = (beta,) + tuple(default[1:]) if isinstance(default, tuple) else beta
+    return REGISTRY.create(entry.factory, lr=lr, **kwargs)

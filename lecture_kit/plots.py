@@ -1,4 +1,4 @@
-"""Figures shared by the chapters, in one consistent style.
+"""Figures shared by the chapters, in one consistent style (the visual layer).
 
 Every function here builds a :class:`matplotlib.figure.Figure` with the
 object-oriented API and never touches :mod:`matplotlib.pyplot`. That keeps the
@@ -27,9 +27,11 @@ returns the Axes it drew on, so that a chapter can add to them.
     One curve per run on a logarithmic axis against the layer index (0 =
     nearest the input), e.g. from :func:`lecture_kit.mlp.depth_probe`;
     :func:`depth_probe_figure` puts the two side by side.
-:func:`trajectories_on_contour`
-    Optimizer paths over the level sets of a landscape (through
-    :func:`lecture_kit.landscapes.contour`).
+:func:`contour`, :func:`trajectories_on_contour`
+    The level sets of a landscape with optimizer paths on top.
+:func:`draw_graph`
+    The computation graph of a :class:`lecture_kit.autodiff.Value` (from
+    :mod:`lecture_kit.graphs`).
 :func:`activation_histograms`
     One histogram of activation values per layer (e.g. ``MLP.a``).
 
@@ -41,13 +43,15 @@ returns the Axes it drew on, so that a chapter can add to them.
 
 from __future__ import annotations
 
-import base64
-import html as _html
-import io
 import numbers
 
 import numpy as np
-from matplotlib.figure import Figure
+
+from . import activations, landscapes
+from .core.validation import as_float_array as _as_float_array
+from .figures import (LINESTYLES, PALETTE, Figure, FigureDisplay, figure_to_png, new_figure,
+                      show, style_axes, subplots, target_axes)
+from .graphs import draw_graph
 
 __all__ = [
     "PALETTE",
@@ -55,6 +59,7 @@ __all__ = [
     "new_figure",
     "subplots",
     "style_axes",
+    "target_axes",
     "figure_to_png",
     "show",
     "FigureDisplay",
@@ -64,137 +69,11 @@ __all__ = [
     "grad_norm_per_layer",
     "activation_std_per_layer",
     "depth_probe_figure",
+    "contour",
     "trajectories_on_contour",
     "activation_histograms",
+    "draw_graph",
 ]
-
-#: Okabe-Ito colours, readable with every common form of colour blindness.
-PALETTE = (
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow (use last: low contrast on white)
-)
-
-#: Line styles paired with the palette, for grey print and for redundancy.
-LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), "-", "--")
-
-def new_figure(width: float = 7.0, height: float = 3.2, dpi: int = 100,
-               layout: str | None = "constrained") -> Figure:
-    """Return an empty figure of the given size (no pyplot involved).
-
-    Parameters
-    ----------
-    width, height : float
-        Size in inches.
-    dpi : int
-        Resolution used when the figure is rendered by :func:`show`.
-    layout : {"constrained", None}
-        Layout engine; ``None`` leaves the axes where they are put (the
-        explorers reuse one computed layout for every frame, which halves the
-        time to render a frame).
-    """
-    fig = Figure(figsize=(width, height), dpi=dpi, layout=layout)
-    fig.set_facecolor("white")
-    return fig
-
-
-def subplots(nrows: int = 1, ncols: int = 1, *, width: float = 7.0,
-             height: float = 3.2, dpi: int = 100, squeeze: bool = True, **kwargs):
-    """Return ``(fig, axes)`` like :func:`matplotlib.pyplot.subplots`, in the course style.
-
-    >>> fig, (left, right) = subplots(1, 2)
-    >>> left.get_lines() == []
-    True
-    """
-    fig = new_figure(width, height, dpi)
-    axes = fig.subplots(nrows, ncols, squeeze=squeeze, **kwargs)
-    for ax in fig.axes:
-        style_axes(ax)
-    return fig, axes
-
-
-def style_axes(ax) -> None:
-    """Apply the course style to an existing Axes."""
-    from cycler import cycler
-
-    ax.set_prop_cycle(
-        cycler(color=PALETTE[: len(LINESTYLES)]) + cycler(linestyle=LINESTYLES)
-    )
-    ax.grid(True, alpha=0.3)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-
-
-def figure_to_png(fig: Figure, dpi: int | None = None) -> bytes:
-    """Render ``fig`` to PNG bytes (deterministic: no timestamp metadata)."""
-    buf = io.BytesIO()
-    fig.savefig(
-        buf,
-        format="png",
-        dpi=dpi or fig.dpi,
-        facecolor="white",
-        metadata={"Software": None},
-    )
-    return buf.getvalue()
-
-
-class FigureDisplay:
-    """A rendered figure with its alternative text, for notebooks and the book.
-
-    In Jupyter and in the HTML book it shows as an ``<img>`` element whose
-    ``alt`` attribute describes the figure for readers who cannot see it.
-    """
-
-    def __init__(self, png: bytes, alt: str, caption: str | None = None):
-        if not alt or not alt.strip():
-            raise ValueError("alt text is required: describe what the figure shows")
-        self.png = png
-        self.alt = alt.strip()
-        self.caption = caption
-
-    def _repr_html_(self) -> str:
-        data = base64.b64encode(self.png).decode("ascii")
-        img = (
-            f'<img class="lk-figure" src="data:image/png;base64,{data}" '
-            f'alt="{_html.escape(self.alt, quote=True)}" style="max-width:100%">'
-        )
-        if self.caption:
-            cap = _html.escape(self.caption)
-            return f'<figure class="lk-figure">{img}<figcaption>{cap}</figcaption></figure>'
-        return img
-
-    def _repr_png_(self) -> bytes:
-        return self.png
-
-    def __repr__(self) -> str:
-        return f"<figure: {self.alt}>"
-
-
-def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = None):
-    """Return a displayable version of ``fig`` carrying its alternative text.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        The figure to render.
-    alt : str
-        What the figure shows, in one or two sentences (required).
-    caption : str, optional
-        A visible caption under the figure.
-    dpi : int, optional
-        Resolution; defaults to the figure's own.
-
-    Returns
-    -------
-    FigureDisplay
-        Put it last in a notebook cell to display it.
-    """
-    return FigureDisplay(figure_to_png(fig, dpi=dpi), alt=alt, caption=caption)
 
 
 # ---------------------------------------------------------------------------
@@ -209,39 +88,8 @@ SATURATION = 0.05
 SHADE = "0.85"
 
 
-def _target_axes(target, n: int, *, width: float, height: float, ncols: int | None = None):
-    """Return ``n`` Axes to draw on: new ones, ones made in an empty figure, or given ones."""
-    if target is None:
-        target = new_figure(width, height)
-    if isinstance(target, Figure):
-        if target.axes:
-            raise ValueError(
-                "the figure already has axes: pass an empty figure or the axes to draw on"
-            )
-        cols = n if ncols is None else min(ncols, n)
-        rows = -(-n // cols)
-        grid = np.atleast_1d(target.subplots(rows, cols, squeeze=False)).ravel()
-        for extra in grid[n:]:
-            extra.set_visible(False)
-        axes = list(grid[:n])
-        for ax in axes:
-            style_axes(ax)
-        return axes
-    if hasattr(target, "plot"):  # a single Axes
-        target = [target]
-    axes = list(np.ravel(np.asarray(target, dtype=object)))
-    if len(axes) != n:
-        raise ValueError(f"expected {n} axes to draw on, got {len(axes)}")
-    for ax in axes:
-        if not hasattr(ax, "plot"):
-            raise TypeError(f"expected matplotlib Axes, got {type(ax).__name__}")
-    return axes
-
-
 def _activation(activation, params):
     """An activation object from a registry name (with parameters) or an object."""
-    from . import activations
-
     if isinstance(activation, str):
         return activations.get(activation, **params)
     if params:
@@ -355,7 +203,7 @@ def activation_and_derivative(target=None, activation="sigmoid", *, x=None,
     0.2
     """
     act = _activation(activation, params)
-    ax_f, ax_df = _target_axes(target, 2, width=7.0, height=3.2)
+    ax_f, ax_df = target_axes(target, 2, width=7.0, height=3.2)
     if x is None:
         x = np.linspace(float(xlim[0]), float(xlim[1]), 601)
     x = np.asarray(x, dtype=np.float64)
@@ -442,7 +290,7 @@ def grad_norm_per_layer(ax=None, runs=None, *, log: bool = True,
     >>> ax.get_yscale(), len(ax.lines)
     ('log', 2)
     """
-    (ax,) = _target_axes(ax, 1, width=5.0, height=3.2)
+    (ax,) = target_axes(ax, 1, width=5.0, height=3.2)
     return _per_layer(ax, runs, "grad_norm",
                       r"$\Vert\partial\mathcal{L}/\partial W_l\Vert_F$", title, log)
 
@@ -459,7 +307,7 @@ def activation_std_per_layer(ax=None, runs=None, *, log: bool = True,
     >>> ax.get_ylabel()
     'std of $a_l$'
     """
-    (ax,) = _target_axes(ax, 1, width=5.0, height=3.2)
+    (ax,) = target_axes(ax, 1, width=5.0, height=3.2)
     return _per_layer(ax, runs, "activation_std", "std of $a_l$", title, log)
 
 
@@ -485,7 +333,7 @@ def depth_probe_figure(target=None, probes=None, *, title: str | None = None):
     >>> bool(np.all(right.lines[0].get_ydata() == p.grad_norm))
     True
     """
-    left, right = _target_axes(target, 2, width=8.0, height=3.2)
+    left, right = target_axes(target, 2, width=8.0, height=3.2)
     activation_std_per_layer(left, probes)
     grad_norm_per_layer(right, probes)
     if title is not None:
@@ -496,9 +344,8 @@ def depth_probe_figure(target=None, probes=None, *, title: str | None = None):
 def trajectories_on_contour(ax=None, landscape="rosenbrock", trajectories=None, **kwargs):
     """Optimizer paths on the level sets of a landscape.
 
-    A thin wrapper of :func:`lecture_kit.landscapes.contour` that also takes a
-    landscape by name; ``kwargs`` (``levels``, ``resolution``, ``title``, ...)
-    go to it.
+    A thin wrapper of :func:`contour` that also takes a landscape by name;
+    ``kwargs`` (``levels``, ``resolution``, ``title``, ...) go to it.
 
     Returns
     -------
@@ -510,13 +357,11 @@ def trajectories_on_contour(ax=None, landscape="rosenbrock", trajectories=None, 
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('$x$', '$y$')
     """
-    from . import landscapes
-
     if isinstance(landscape, str):
         landscape = landscapes.get(landscape)
     if ax is not None and isinstance(ax, Figure):
-        (ax,) = _target_axes(ax, 1, width=5.5, height=4.5)
-    return landscapes.contour(landscape, trajectories, ax=ax, **kwargs)
+        (ax,) = target_axes(ax, 1, width=5.5, height=4.5)
+    return contour(landscape, trajectories, ax=ax, **kwargs)
 
 
 def activation_histograms(target=None, activations=None, *, layers=None, bins: int = 40,
@@ -573,7 +418,7 @@ def activation_histograms(target=None, activations=None, *, layers=None, bins: i
     n = len(items)
     cols = min(ncols, n)
     rows = -(-n // cols)
-    axes = _target_axes(target, n, width=min(2.2 * cols, 11.0), height=2.0 * rows + 0.4,
+    axes = target_axes(target, n, width=min(2.2 * cols, 11.0), height=2.0 * rows + 0.4,
                         ncols=ncols)
     for k, (ax, (label, values)) in enumerate(zip(axes, items)):
         v = np.asarray(values, dtype=np.float64).ravel()
@@ -586,3 +431,98 @@ def activation_histograms(target=None, activations=None, *, layers=None, bins: i
     if title is not None:
         axes[0].figure.suptitle(title)
     return axes
+
+
+def contour(
+    landscape,
+    trajectories=None,
+    ax=None,
+    levels=30,
+    log_levels: bool = True,
+    resolution: int = 200,
+    title: str | None = None,
+):
+    r"""Draw the level sets of ``landscape`` with optimizer paths on top.
+
+    Parameters
+    ----------
+    landscape : lecture_kit.landscapes.Landscape
+    trajectories : dict of str to array_like of shape (T, 2), optional
+        One path per optimizer, labelled by its key (e.g. the output of
+        :func:`lecture_kit.optim.trajectory`). Each path is drawn in its own Okabe-Ito colour and
+        line style, with a hollow circle at its start and a cross at its end.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default a new course-style figure
+        (:func:`lecture_kit.plots.subplots`).
+    levels : int or sequence of float, default 30
+        Number of contour levels, or the levels themselves.
+    log_levels : bool, default True
+        Space the levels geometrically above ``landscape.f_min``, so that the
+        flat floor of a valley gets as many lines as its steep walls. Ignored
+        (linear spacing) for a landscape without a minimum value, such as
+        :func:`lecture_kit.landscapes.saddle`.
+    resolution : int, default 200
+        Grid points per axis.
+    title : str, optional
+        Default: the name and the formula of the landscape.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    Known minima are black stars, known saddles black plus signs. The grid and
+    the levels are :func:`lecture_kit.landscapes.contour_grid` (numbers only).
+
+    Examples
+    --------
+    >>> ax = contour(landscapes.rosenbrock(), {"a path": [[-1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]})
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('$x$', ['a path', 'minimum'])
+    """
+    if trajectories is None:
+        trajectories = {}
+    if not isinstance(trajectories, dict):
+        raise TypeError(
+            "trajectories must be a dict mapping a label to an array of shape (T, 2), "
+            f"got {type(trajectories).__name__}"
+        )
+    paths = {}
+    for label, path in trajectories.items():
+        arr = _as_float_array(path, f"trajectories[{label!r}]")
+        if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 1:
+            raise ValueError(
+                f"trajectories[{label!r}] must have shape (T, 2) with T >= 1, got {arr.shape}"
+            )
+        paths[str(label)] = arr
+    X, Y, Z, level_values = landscapes.contour_grid(landscape, resolution, levels, log_levels)
+    if ax is None:
+        _, ax = subplots(width=5.5, height=4.5)
+    (x0, x1), (y0, y1) = landscape.bounds
+    ax.contour(X, Y, Z, levels=level_values, cmap="viridis", linewidths=0.7)
+    for i, (label, path) in enumerate(paths.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        style = LINESTYLES[i % len(LINESTYLES)]
+        ax.plot(path[:, 0], path[:, 1], color=colour, linestyle=style, linewidth=1.6,
+                marker=".", markersize=3, label=label)
+        ax.plot(path[0, 0], path[0, 1], linestyle="none", marker="o", markersize=8,
+                markerfacecolor="white", markeredgecolor=colour, markeredgewidth=1.8)
+        ax.plot(path[-1, 0], path[-1, 1], linestyle="none", marker="X", markersize=9,
+                color=colour, markeredgecolor="black", markeredgewidth=0.6)
+    for k, m in enumerate(landscape.minima):
+        ax.plot(m[0], m[1], linestyle="none", marker="*", markersize=14, color="black",
+                label="minimum" if k == 0 else None)
+    for k, s in enumerate(landscape.saddles):
+        ax.plot(s[0], s[1], linestyle="none", marker="P", markersize=9, color="black",
+                markerfacecolor="white", label="saddle" if k == 0 else None)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    if title is None:
+        title = f"{landscape.name}: ${landscape.latex}$"
+    ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", fontsize="small", framealpha=0.9)
+    return ax

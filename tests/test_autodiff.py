@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lecture_kit import activations
-from lecture_kit.autodiff import Value, draw, maximum, topological_order
+from lecture_kit.autodiff import Value, layout, maximum, topological_order
 
 
 def fd(f, x, eps=1e-6):
@@ -329,43 +329,9 @@ def test_random_expressions_match_finite_differences(expr, x0, y0):
     assert y.grad == pytest.approx(fd(lambda t: forward(expr, x0, t), y0), rel=1e-5, abs=1e-6 * scale)
 
 
-# ---------------------------------------------------------------------------
-# draw()
-# ---------------------------------------------------------------------------
-
-
-def test_draw_shows_every_node_with_its_value_and_gradient():
-    from matplotlib.figure import Figure
-
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+def test_layout_puts_inputs_left_and_the_output_right():
+    a, b = Value(2.0), Value(3.0)
     c = a * b + a
-    c.label = "c"
-    c.backward()
-    fig = draw(c)
-    assert isinstance(fig, Figure)
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    boxes = [t for t in texts if "grad" in t]
-    assert len(boxes) == len(topological_order(c)) == 4
-    a_box = next(t for t in boxes if t.startswith("a"))
-    assert "data 2" in a_box and "grad -2" in a_box  # a.grad = b + 1
-    b_box = next(t for t in boxes if t.startswith("b"))
-    assert "grad 2" in b_box
-
-
-def test_draw_renders_through_plots_show():
-    from lecture_kit import plots
-
-    x = Value(0.5, label="x")
-    y = x.tanh()
-    y.backward()
-    html = plots.show(draw(y), alt="A two-node graph.")._repr_html_()
-    assert "data:image/png;base64" in html and 'alt="A two-node graph."' in html
-
-
-def test_draw_refuses_a_huge_graph():
-    x = Value(1.0)
-    y = x
-    for _ in range(100):
-        y = y + 1
-    with pytest.raises(ValueError, match="max_nodes"):
-        draw(y)
+    pos = layout(c)
+    assert pos[id(a)][0] == pos[id(b)][0] == 0
+    assert pos[id(c)][0] == max(x for x, _ in pos.values()) == 2

@@ -253,8 +253,8 @@ def test_numpy_integer_fans_are_accepted():
     (lambda: init.constant(3, 3, None), TypeError),
     (lambda: init.he_normal(3, 3, a="0.1", nonlinearity="leaky_relu"), TypeError),
     (lambda: init.calculate_gain("leaky_relu", "0.1"), TypeError),
-    (lambda: init.normal(3, 3, rng=42), TypeError),
-    (lambda: init.zeros(3, 3, rng=42), TypeError),
+    (lambda: init.normal(3, 3, rng="42"), TypeError),
+    (lambda: init.zeros(3, 3, rng=4.2), TypeError),
     (lambda: init.normal(3, 3, dtype=np.int32), TypeError),
 ])
 def test_invalid_arguments_raise(call, error):
@@ -267,3 +267,14 @@ def test_error_messages_name_the_value():
         init.normal(3, 3, std=-1.0)
     with pytest.raises(ValueError, match="fan_in, fan_out"):
         init.he_std(3, 3, mode="avg")
+
+
+def test_rng_follows_the_one_rule_none_int_or_generator():
+    # an int seed is a fresh generator with that seed: reproducible, same as passing one
+    w_int = init.he_normal(50, 40, rng=0)
+    w_gen = init.he_normal(50, 40, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(w_int, w_gen)
+    assert init.he_normal(50, 40, rng=None).shape == (50, 40)
+    with pytest.raises(ValueError, match="seed"):
+        init.he_normal(5, 4, rng=-1)
+

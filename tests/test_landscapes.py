@@ -265,78 +265,13 @@ def test_gradient_descent_on_himmelblau_reaches_the_nearest_minimum(start, expec
     np.testing.assert_allclose(path[-1], h.minima[expected], atol=1e-6)
 
 
-# ----------------------------------------------------------------------------
-# contour
-# ----------------------------------------------------------------------------
-@pytest.fixture
-def paths():
-    return {
-        "GD": np.array([[-1.0, 1.0], [-0.5, 0.5], [0.0, 0.2], [0.9, 0.8]]),
-        "Adam": np.array([[-1.0, 1.0], [1.0, 1.0]]),
-    }
-
-
-@pytest.mark.parametrize("name", ALL)
-def test_contour_returns_axes_with_every_trajectory_drawn(name, paths):
-    from matplotlib.axes import Axes
-
-    land = landscapes.get(name)
-    ax = landscapes.contour(land, paths)
-    assert isinstance(ax, Axes)
-    by_label = {line.get_label(): line for line in ax.get_lines()}
-    for label, path in paths.items():
-        np.testing.assert_array_equal(by_label[label].get_xydata(), path)
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[:2] == ["GD", "Adam"]
-    assert ("minimum" in legend) == bool(land.minima)
-    assert ax.get_xlabel() and ax.get_ylabel() and name in ax.get_title()
-    assert len(ax.collections) >= 1  # the contour set
-
-
-def test_contour_marks_start_end_and_minima(paths):
-    land = landscapes.himmelblau()
-    ax = landscapes.contour(land, paths)
-    points = [line.get_xydata() for line in ax.get_lines() if len(line.get_xydata()) == 1]
-    points = {tuple(p[0]) for p in points}
-    for path in paths.values():
-        assert tuple(path[0]) in points and tuple(path[-1]) in points
-    for m in land.minima:
-        assert tuple(m) in points
-
-
-def test_contour_draws_paths_in_distinct_colours(paths):
-    ax = landscapes.contour(landscapes.rosenbrock(), paths)
-    by_label = {line.get_label(): line for line in ax.get_lines()}
-    assert by_label["GD"].get_color() != by_label["Adam"].get_color()
-
-
-def test_contour_draws_into_the_given_axes():
-    from lecture_kit import plots
-
-    fig, (left, right) = plots.subplots(1, 2)
-    out = landscapes.contour(landscapes.saddle(), ax=right)
-    assert out is right and len(right.collections) >= 1 and len(left.collections) == 0
-
-
-def test_log_levels_are_geometric_above_the_minimum_and_linear_otherwise():
+def test_contour_grid_spans_the_box_and_spaces_levels_above_the_minimum():
     land = landscapes.rosenbrock()
-    log_ax = landscapes.contour(land, levels=12, log_levels=True)
-    lin_ax = landscapes.contour(land, levels=12, log_levels=False)
-    log_lv = np.asarray(log_ax.collections[0].levels) - land.f_min
-    lin_lv = np.asarray(lin_ax.collections[0].levels)
-    ratios = log_lv[1:] / log_lv[:-1]
-    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)
-    np.testing.assert_allclose(np.diff(lin_lv), np.diff(lin_lv)[0], rtol=1e-9)
-
-
-def test_explicit_levels_are_used_as_given():
-    ax = landscapes.contour(landscapes.saddle(), levels=[-2.0, 0.0, 2.0])
-    np.testing.assert_array_equal(ax.collections[0].levels, [-2.0, 0.0, 2.0])
-
-
-def test_contour_rejects_malformed_trajectories():
-    land = landscapes.beale()
-    with pytest.raises(ValueError, match=r"\(T, 2\)"):
-        landscapes.contour(land, {"bad": np.zeros((5, 3))})
-    with pytest.raises(TypeError, match="dict"):
-        landscapes.contour(land, [np.zeros((5, 2))])
+    X, Y, Z, levels = landscapes.contour_grid(land, resolution=50, levels=12)
+    (x0, x1), (y0, y1) = land.bounds
+    assert (X.min(), X.max(), Y.min(), Y.max()) == (x0, x1, y0, y1)
+    np.testing.assert_allclose(Z, land.f(np.stack([X, Y], axis=-1)))
+    gaps = levels - land.f_min
+    np.testing.assert_allclose(gaps[1:] / gaps[:-1], gaps[1] / gaps[0])  # geometric
+    with pytest.raises(ValueError, match="resolution"):
+        landscapes.contour_grid(land, resolution=1)

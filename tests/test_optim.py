@@ -11,6 +11,7 @@ equals the look-ahead form; closed-form first steps).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -285,3 +286,62 @@ def test_pytorch_defaults(name):
     }[name]
     opt = optim.get(name, lr=0.1) if name == "momentum_ema" else optim.get(name)
     assert opt.hyperparams == expected
+
+
+# ----------------------------------------------------------------------------
+# one validation rule: hyper-parameters are finite real numbers
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda: optim.sgd(lr=math.inf),
+    lambda: optim.sgd(lr=math.nan),
+    lambda: optim.sgd(lr=0.1, dampening=math.nan),
+    lambda: optim.sgd(lr=0.1, dampening=math.inf),
+    lambda: optim.sgd(lr=0.1, momentum=math.inf),
+    lambda: optim.adam(eps=math.inf),
+    lambda: optim.rmsprop(weight_decay=math.nan),
+])
+def test_non_finite_hyperparameters_are_refused(make):
+    with pytest.raises(ValueError, match="finite|>= 0"):
+        make()
+
+
+def test_unknown_hyperparameter_is_a_named_value_error():
+    with pytest.raises(ValueError, match="Unknown parameter.*momentun.*sgd"):
+        optim.get("sgd", lr=0.1, momentun=0.9)
+    with pytest.raises(ValueError, match="did you mean 'adam'"):
+        optim.get("adma")
+
+
+# ----------------------------------------------------------------------------
+# Adam's epsilon: Keras's eps-hat before the bias correction vs PyTorch's eps
+# ----------------------------------------------------------------------------
+def _keras_adam_steps(w0, grad, lr, b1, b2, eps_hat, steps):
+    """The TF/Keras ordering (Kingma & Ba, section 2), written out independently."""
+    w, m, v, states = w0.copy(), np.zeros_like(w0), np.zeros_like(w0), []
+    for t in range(1, steps + 1):
+        states.append((w.copy(), m.copy(), v.copy()))
+        g = grad(w)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        lr_t = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        w = w - lr_t * m / (np.sqrt(v) + eps_hat)
+        states[-1] += (w.copy(),)
+    return states
+
+
+def test_adam_eps_docstring_keras_eps_hat_is_torch_eps_over_sqrt_bias_correction():
+    lr, b1, b2, eps_hat = 0.05, 0.9, 0.999, 1e-3  # a large eps-hat makes the difference visible
+    grad = lambda w: np.array([2e-3, -5e-4, 1e-2]) * (w - 1.0) ** 3 + 1e-4  # small gradients
+    states = _keras_adam_steps(np.array([3.0, -2.0, 0.5]), grad, lr, b1, b2, eps_hat, 50)
+    naive_gap = 0.0
+    for t, (w, m, v, w_keras) in enumerate(states, start=1):
+        state = optim.AdamState(step=t - 1, exp_avg=m, exp_avg_sq=v, max_exp_avg_sq=None)
+        # the docstring's rule: PyTorch's eps = eps_hat / sqrt(1 - beta2^t)
+        opt = optim.adam(lr=lr, betas=(b1, b2), eps=eps_hat / math.sqrt(1 - b2**t))
+        w_torch, _ = opt.step(w, grad(w), state)
+        np.testing.assert_allclose(w_torch, w_keras, rtol=1e-12, atol=1e-15)
+        # the inverted sentence (eps = eps_hat * sqrt(1 - beta2^t)) would be wrong
+        wrong = optim.adam(lr=lr, betas=(b1, b2), eps=eps_hat * math.sqrt(1 - b2**t))
+        naive_gap = max(naive_gap, float(np.max(np.abs(wrong.step(w, grad(w), state)[0] - w_keras))))
+    assert naive_gap > 1e-4
+    assert 1 / math.sqrt(1 - b2) == pytest.approx(31.62, abs=0.01)  # the factor at t = 1

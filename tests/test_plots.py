@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lecture_kit import landscapes, plots
+from lecture_kit.autodiff import Value, topological_order
 from lecture_kit.mlp import depth_probe
 
 
@@ -135,3 +136,120 @@ def test_activation_histograms_read_an_mlp_after_a_forward_pass(rng):
 
 def test_the_palette_is_okabe_ito():
     assert plots.PALETTE[:3] == ("#0072B2", "#D55E00", "#009E73")
+
+
+# ---------------------------------------------------------------------------
+# drawing an autodiff graph (moved from autodiff.draw)
+# ---------------------------------------------------------------------------
+
+
+def test_draw_shows_every_node_with_its_value_and_gradient():
+    from matplotlib.figure import Figure
+
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b + a
+    c.label = "c"
+    c.backward()
+    fig = plots.draw_graph(c)
+    assert isinstance(fig, Figure)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    boxes = [t for t in texts if "grad" in t]
+    assert len(boxes) == len(topological_order(c)) == 4
+    a_box = next(t for t in boxes if t.startswith("a"))
+    assert "data 2" in a_box and "grad -2" in a_box  # a.grad = b + 1
+    b_box = next(t for t in boxes if t.startswith("b"))
+    assert "grad 2" in b_box
+
+
+def test_draw_renders_through_plots_show():
+    x = Value(0.5, label="x")
+    y = x.tanh()
+    y.backward()
+    html = plots.show(plots.draw_graph(y), alt="A two-node graph.")._repr_html_()
+    assert "data:image/png;base64" in html and 'alt="A two-node graph."' in html
+
+
+def test_draw_refuses_a_huge_graph():
+    x = Value(1.0)
+    y = x
+    for _ in range(100):
+        y = y + 1
+    with pytest.raises(ValueError, match="max_nodes"):
+        plots.draw_graph(y)
+
+
+# ----------------------------------------------------------------------------
+# contour (moved from landscapes.contour: the models draw nothing)
+# ----------------------------------------------------------------------------
+@pytest.fixture
+def paths():
+    return {
+        "GD": np.array([[-1.0, 1.0], [-0.5, 0.5], [0.0, 0.2], [0.9, 0.8]]),
+        "Adam": np.array([[-1.0, 1.0], [1.0, 1.0]]),
+    }
+
+
+@pytest.mark.parametrize("name", landscapes.names())
+def test_contour_returns_axes_with_every_trajectory_drawn(name, paths):
+    from matplotlib.axes import Axes
+
+    land = landscapes.get(name)
+    ax = plots.contour(land, paths)
+    assert isinstance(ax, Axes)
+    by_label = {line.get_label(): line for line in ax.get_lines()}
+    for label, path in paths.items():
+        np.testing.assert_array_equal(by_label[label].get_xydata(), path)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:2] == ["GD", "Adam"]
+    assert ("minimum" in legend) == bool(land.minima)
+    assert ax.get_xlabel() and ax.get_ylabel() and name in ax.get_title()
+    assert len(ax.collections) >= 1  # the contour set
+
+
+def test_contour_marks_start_end_and_minima(paths):
+    land = landscapes.himmelblau()
+    ax = plots.contour(land, paths)
+    points = [line.get_xydata() for line in ax.get_lines() if len(line.get_xydata()) == 1]
+    points = {tuple(p[0]) for p in points}
+    for path in paths.values():
+        assert tuple(path[0]) in points and tuple(path[-1]) in points
+    for m in land.minima:
+        assert tuple(m) in points
+
+
+def test_contour_draws_paths_in_distinct_colours(paths):
+    ax = plots.contour(landscapes.rosenbrock(), paths)
+    by_label = {line.get_label(): line for line in ax.get_lines()}
+    assert by_label["GD"].get_color() != by_label["Adam"].get_color()
+
+
+def test_contour_draws_into_the_given_axes():
+    from lecture_kit import plots
+
+    fig, (left, right) = plots.subplots(1, 2)
+    out = plots.contour(landscapes.saddle(), ax=right)
+    assert out is right and len(right.collections) >= 1 and len(left.collections) == 0
+
+
+def test_log_levels_are_geometric_above_the_minimum_and_linear_otherwise():
+    land = landscapes.rosenbrock()
+    log_ax = plots.contour(land, levels=12, log_levels=True)
+    lin_ax = plots.contour(land, levels=12, log_levels=False)
+    log_lv = np.asarray(log_ax.collections[0].levels) - land.f_min
+    lin_lv = np.asarray(lin_ax.collections[0].levels)
+    ratios = log_lv[1:] / log_lv[:-1]
+    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)
+    np.testing.assert_allclose(np.diff(lin_lv), np.diff(lin_lv)[0], rtol=1e-9)
+
+
+def test_explicit_levels_are_used_as_given():
+    ax = plots.contour(landscapes.saddle(), levels=[-2.0, 0.0, 2.0])
+    np.testing.assert_array_equal(ax.collections[0].levels, [-2.0, 0.0, 2.0])
+
+
+def test_contour_rejects_malformed_trajectories():
+    land = landscapes.beale()
+    with pytest.raises(ValueError, match=r"\(T, 2\)"):
+        plots.contour(land, {"bad": np.zeros((5, 3))})
+    with pytest.raises(TypeError, match="dict"):
+        plots.contour(land, [np.zeros((5, 2))])

@@ -1,0 +1,196 @@
+"""The visual core: empty figures in the course style, PNG rendering, alt text, axes.
+
+Every figure of the package is built with the object-oriented matplotlib API
+(no :mod:`matplotlib.pyplot`, no global state) from :func:`new_figure` or
+:func:`subplots`, and displayed with alternative text through :func:`show`.
+:mod:`lecture_kit.plots` re-exports these names; the chapter figures, the
+graph drawing and the explorer engine build on them.
+
+The palette is the colour-blind-safe qualitative set of Okabe and Ito (2008);
+line styles vary too, so that curves stay distinguishable in grey print.
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import io
+
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = [
+    "PALETTE",
+    "LINESTYLES",
+    "new_figure",
+    "subplots",
+    "style_axes",
+    "target_axes",
+    "figure_to_png",
+    "show",
+    "FigureDisplay",
+    "Figure",
+]
+
+#: Okabe-Ito colours, readable with every common form of colour blindness.
+PALETTE = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow (use last: low contrast on white)
+)
+
+#: Line styles paired with the palette, for grey print and for redundancy.
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), "-", "--")
+
+
+def new_figure(width: float = 7.0, height: float = 3.2, dpi: int = 100,
+               layout: str | None = "constrained") -> Figure:
+    """Return an empty figure of the given size (no pyplot involved).
+
+    Parameters
+    ----------
+    width, height : float
+        Size in inches.
+    dpi : int
+        Resolution used when the figure is rendered by :func:`show`.
+    layout : {"constrained", None}
+        Layout engine; ``None`` leaves the axes where they are put (the
+        explorers reuse one computed layout for every frame, which halves the
+        time to render a frame).
+    """
+    fig = Figure(figsize=(width, height), dpi=dpi, layout=layout)
+    fig.set_facecolor("white")
+    return fig
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, width: float = 7.0,
+             height: float = 3.2, dpi: int = 100, squeeze: bool = True, **kwargs):
+    """Return ``(fig, axes)`` like :func:`matplotlib.pyplot.subplots`, in the course style.
+
+    >>> fig, (left, right) = subplots(1, 2)
+    >>> left.get_lines() == []
+    True
+    """
+    fig = new_figure(width, height, dpi)
+    axes = fig.subplots(nrows, ncols, squeeze=squeeze, **kwargs)
+    for ax in fig.axes:
+        style_axes(ax)
+    return fig, axes
+
+
+def style_axes(ax) -> None:
+    """Apply the course style to an existing Axes."""
+    from cycler import cycler
+
+    ax.set_prop_cycle(
+        cycler(color=PALETTE[: len(LINESTYLES)]) + cycler(linestyle=LINESTYLES)
+    )
+    ax.grid(True, alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def figure_to_png(fig: Figure, dpi: int | None = None) -> bytes:
+    """Render ``fig`` to PNG bytes (deterministic: no timestamp metadata)."""
+    buf = io.BytesIO()
+    fig.savefig(
+        buf,
+        format="png",
+        dpi=dpi or fig.dpi,
+        facecolor="white",
+        metadata={"Software": None},
+    )
+    return buf.getvalue()
+
+
+class FigureDisplay:
+    """A rendered figure with its alternative text, for notebooks and the book.
+
+    In Jupyter and in the HTML book it shows as an ``<img>`` element whose
+    ``alt`` attribute describes the figure for readers who cannot see it.
+    """
+
+    def __init__(self, png: bytes, alt: str, caption: str | None = None):
+        if not alt or not alt.strip():
+            raise ValueError("alt text is required: describe what the figure shows")
+        self.png = png
+        self.alt = alt.strip()
+        self.caption = caption
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        img = (
+            f'<img class="lk-figure" src="data:image/png;base64,{data}" '
+            f'alt="{_html.escape(self.alt, quote=True)}" style="max-width:100%">'
+        )
+        if self.caption:
+            cap = _html.escape(self.caption)
+            return f'<figure class="lk-figure">{img}<figcaption>{cap}</figcaption></figure>'
+        return img
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def __repr__(self) -> str:
+        return f"<figure: {self.alt}>"
+
+
+def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = None):
+    """Return a displayable version of ``fig`` carrying its alternative text.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to render.
+    alt : str
+        What the figure shows, in one or two sentences (required).
+    caption : str, optional
+        A visible caption under the figure.
+    dpi : int, optional
+        Resolution; defaults to the figure's own.
+
+    Returns
+    -------
+    FigureDisplay
+        Put it last in a notebook cell to display it.
+    """
+    return FigureDisplay(figure_to_png(fig, dpi=dpi), alt=alt, caption=caption)
+
+
+def target_axes(target, n: int, *, width: float, height: float, ncols: int | None = None):
+    """Return ``n`` Axes to draw on: new ones, ones made in an empty figure, or given ones.
+
+    ``target`` is ``None`` (a new ``width`` x ``height`` figure), an empty
+    :class:`~matplotlib.figure.Figure` (filled with ``n`` axes, at most
+    ``ncols`` per row), one Axes or a sequence of ``n`` Axes.
+    """
+    if target is None:
+        target = new_figure(width, height)
+    if isinstance(target, Figure):
+        if target.axes:
+            raise ValueError(
+                "the figure already has axes: pass an empty figure or the axes to draw on"
+            )
+        cols = n if ncols is None else min(ncols, n)
+        rows = -(-n // cols)
+        grid = np.atleast_1d(target.subplots(rows, cols, squeeze=False)).ravel()
+        for extra in grid[n:]:
+            extra.set_visible(False)
+        axes = list(grid[:n])
+        for ax in axes:
+            style_axes(ax)
+        return axes
+    if hasattr(target, "plot"):  # a single Axes
+        target = [target]
+    axes = list(np.ravel(np.asarray(target, dtype=object)))
+    if len(axes) != n:
+        raise ValueError(f"expected {n} axes to draw on, got {len(axes)}")
+    for ax in axes:
+        if not hasattr(ax, "plot"):
+            raise TypeError(f"expected matplotlib Axes, got {type(ax).__name__}")
+    return axes
