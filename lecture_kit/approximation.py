@@ -42,12 +42,12 @@ M. Telgarsky, "Benefits of depth in neural networks", COLT 2016.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ._validation import as_float_array
+from .core.numerics import sigmoid
+from .core.validation import as_float_array, check_integer
 
 __all__ = [
     "ReluNet",
@@ -65,11 +65,7 @@ __all__ = [
 
 
 def _units(n, name: str = "n") -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {n!r}")
-    if n < 1:
-        raise ValueError(f"Invalid {name}: {n} (must be >= 1)")
-    return int(n)
+    return check_integer(n, name, minimum=1)
 
 
 def _interval(interval) -> tuple[float, float]:
@@ -181,12 +177,9 @@ def sigmoid_staircase(f: Callable, n: int, steepness: float, interval=(0.0, 1.0)
     jumps = np.diff(ys)
 
     def g(x):
-        from .activations import get
-
-        sigma = get("sigmoid")
         x_arr = as_float_array(x, "x").astype(np.float64)
         z = s * (x_arr.reshape(-1, 1) - mids)
-        y = (ys[0] + sigma(z) @ jumps).reshape(x_arr.shape)
+        y = (ys[0] + sigmoid(z) @ jumps).reshape(x_arr.shape)
         return y[()] if y.ndim == 0 else y
 
     return g

@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from ._validation import as_float_array, check_nonnegative, check_positive
+from .core.validation import as_float_array, check_nonnegative, check_positive, working_dtype
 
 __all__ = ["global_norm", "clip_grad_norm", "clip_grad_value"]
 
@@ -130,7 +130,7 @@ def clip_grad_norm(grads, max_norm: float, norm_type: float = 2.0,
     coef = min(c / (total + 1e-6), 1.0) if not math.isnan(total) else math.nan
     out = []
     for g in arrays:
-        work = np.dtype(np.float32) if g.dtype == np.float16 else g.dtype
+        work = working_dtype(g.dtype)
         with np.errstate(invalid="ignore"):      # inf * 0 is NaN, as in PyTorch
             scaled = g.astype(work) * work.type(coef)
         out.append(np.asarray(scaled).astype(g.dtype, copy=False))

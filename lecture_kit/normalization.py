@@ -41,13 +41,12 @@ integers become float64.
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive, check_probability
+from .core.validation import (as_float_array, check_flag, check_integer, check_positive,
+                              check_probability, working_dtype)
 
 __all__ = [
     "BatchNormState",
@@ -93,7 +92,7 @@ class LayerNormCache(NamedTuple):
 
 
 def _work(x: np.ndarray) -> np.ndarray:
-    return x.astype(np.float32) if x.dtype == np.float16 else x
+    return x.astype(working_dtype(x.dtype), copy=False)
 
 
 def _input(x, name: str = "x") -> np.ndarray:
@@ -114,10 +113,7 @@ def _affine(param, c: int, name: str, fill: float, dtype) -> np.ndarray:
 
 
 def _eps(eps) -> float:
-    e = check_positive(eps, "eps")
-    if not math.isfinite(e):
-        raise ValueError(f"Invalid eps: {eps!r} (must be finite)")
-    return e
+    return check_positive(eps, "eps")
 
 
 def batch_norm_init(num_features: int, dtype=np.float64) -> BatchNormState:
@@ -128,9 +124,7 @@ def batch_norm_init(num_features: int, dtype=np.float64) -> BatchNormState:
     >>> batch_norm_init(2)
     BatchNormState(running_mean=array([0., 0.]), running_var=array([1., 1.]), num_batches_tracked=0)
     """
-    if isinstance(num_features, bool) or not isinstance(num_features, numbers.Integral) \
-            or num_features < 1:
-        raise ValueError(f"Invalid num_features: {num_features!r} (must be a positive integer)")
+    check_integer(num_features, "num_features", minimum=1)
     dtype = np.dtype(dtype)
     return BatchNormState(np.zeros(num_features, dtype), np.ones(num_features, dtype), 0)
 
@@ -274,8 +268,7 @@ def batch_norm(x, state: BatchNormState | None = None, gamma=None, beta=None, *,
     x = _input(x)
     if state is None:
         state = batch_norm_init(x.shape[1], np.float32 if x.dtype == np.float32 else np.float64)
-    if not isinstance(training, bool):
-        raise TypeError(f"training must be True or False, got {training!r}")
+    training = check_flag(training, "training")
     if not training:
         return batch_norm_eval(x, state, gamma, beta, eps), state
     y, cache = batch_norm_forward(x, gamma, beta, eps)

@@ -54,12 +54,11 @@ P. Goyal et al., "Accurate, large minibatch SGD: training ImageNet in 1 hour",
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ._validation import check_nonnegative, check_positive
+from .core.validation import check_flag, check_integer, check_positive, check_real
 
 __all__ = [
     "Schedule",
@@ -80,33 +79,21 @@ __all__ = [
 
 
 def _step_index(t) -> int:
-    if isinstance(t, bool) or not isinstance(t, numbers.Integral):
-        raise TypeError(f"the step t must be an integer, got {t!r}")
-    if t < 0:
-        raise ValueError(f"Invalid step t: {t} (must be >= 0)")
-    return int(t)
+    return check_integer(t, "the step t", minimum=0)
 
 
 def _count(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"Invalid {name}: {value} (must be >= {minimum})")
-    return int(value)
+    return check_integer(value, name, minimum=minimum)
 
 
 def _finite_nonnegative(value, name: str) -> float:
-    v = check_nonnegative(value, name)
-    if not math.isfinite(v):
-        raise ValueError(f"Invalid {name}: {value!r} (must be finite)")
-    return v
+    return check_real(value, name, minimum=0.0)
 
 
 def _factor(value, name: str, *, upper: float = 1.0) -> float:
     v = check_positive(value, name)
-    if not (v <= upper and math.isfinite(v)):
-        bound = f"(0, {upper:g}]" if math.isfinite(upper) else "(0, inf) and finite"
-        raise ValueError(f"Invalid {name}: {value!r} (must be in {bound})")
+    if v > upper:
+        raise ValueError(f"Invalid {name}: {value!r} (must be in (0, {upper:g}])")
     return v
 
 
@@ -242,8 +229,7 @@ def cosine(lr: float, t_max: int, eta_min: float = 0.0, cycle: bool = False) -> 
     t_max = _count(t_max, "t_max")
     eta_min = _finite_nonnegative(eta_min, "eta_min")
 
-    if not isinstance(cycle, bool):
-        raise TypeError(f"cycle must be True or False, got {cycle!r}")
+    cycle = check_flag(cycle, "cycle")
 
     def fn(t):
         if t >= t_max and not cycle:
