@@ -89,7 +89,7 @@ from .explorers import (NAIVE_INIT, activation_explorer, activation_parameter_ex
                         beta_meaning, default_activations, depth_probe_explorer,
                         init_explorer, logit_explorer, lr_explorer, make_optimizer,
                         momentum_explorer, optimizer_choices, optimizer_explorer,
-                        rrelu_explorer, sigmoid_neuron_explorer)
+                        rrelu_explorer, schedule_explorer, sigmoid_neuron_explorer)
 
 __all__ = [
     "Slider",
@@ -107,6 +107,7 @@ __all__ = [
     "optimizer_explorer",
     "momentum_explorer",
     "lr_explorer",
+    "schedule_explorer",
     "make_optimizer",
     "default_activations",
     "optimizer_choices",

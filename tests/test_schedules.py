@@ -41,6 +41,7 @@ def test_fixture_covers_every_schedule_factory():
     factories = {m["factory"] for m in META["schedules"].values()}
     builders = {n for n in schedules.__all__
                 if n not in ("Schedule", "values", "robbins_monro", "ScheduledOptimizer",
+                             "noise_floor", "noisy_quadratic",
                              "scheduled", "constant", "sequential")}
     assert builders <= factories
 
@@ -259,3 +260,35 @@ def test_integer_gradients_do_not_wrap():
     g = np.array([200, 100], dtype=np.uint8)
     out = clipping.clip_grad_value(g, 150)
     assert out.dtype == np.float64 and list(out) == [150.0, 100.0]
+
+
+def test_noise_floor_solves_the_stationary_equation_in_sympy():
+    import sympy as sp
+
+    eta, lam, sig, v = sp.symbols("eta lambda sigma v", positive=True)
+    v_star = sp.solve(sp.Eq(v, (1 - eta * lam) ** 2 * v + eta**2 * sig**2), v)[0]
+    for e, l, s in [(0.1, 1.0, 1.0), (0.01, 3.0, 0.5), (0.5, 2.0, 2.0)]:
+        exact = float(v_star.subs({eta: e, lam: l, sig: s}))
+        assert schedules.noise_floor(e, l, s) == pytest.approx(exact, rel=1e-12)
+    with pytest.raises(ValueError, match="diverges"):
+        schedules.noise_floor(2.5, 1.0)
+
+
+def test_simulated_floor_matches_the_formula_within_sampling_error():
+    """Averaged over the last 1000 of 3000 steps and 2000 runs: the relative
+    standard error is a few percent, so 10 % is a safe yet failing bound."""
+    ms = schedules.noisy_quadratic(schedules.constant(0.2), 3000, runs=2000, rng=1,
+                                   curvature=2.0, noise=0.5)
+    assert np.mean(ms[-1000:]) == pytest.approx(schedules.noise_floor(0.2, 2.0, 0.5), rel=0.1)
+
+
+def test_one_over_t_schedule_keeps_decreasing_below_the_constant_floor():
+    const = schedules.noisy_quadratic(schedules.constant(0.1), 4000, runs=1000, rng=2)
+    inv = schedules.noisy_quadratic(schedules.inverse_time(0.1, 0.1), 4000, runs=1000, rng=2)
+    assert inv[-1] < 0.1 * schedules.noise_floor(0.1) < const[-1]
+    assert np.mean(inv[3000:]) < np.mean(inv[1000:2000])
+
+
+def test_noisy_quadratic_divergence_is_inf_without_warnings():
+    ms = schedules.noisy_quadratic(schedules.constant(3.0), 2000, runs=10, rng=0)
+    assert ms[0] == 9.0 and np.isinf(ms[-1])

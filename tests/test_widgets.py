@@ -431,3 +431,26 @@ def test_only_the_engine_imports_ipywidgets_and_only_the_visual_layer_matplotlib
             assert not _re.search(r"^\s*(import|from)\s+ipywidgets", text, _re.M), path
         if path.name not in visual:
             assert not _re.search(r"^\s*(import|from)\s+matplotlib", text, _re.M), path
+
+
+def test_schedule_explorer_draws_the_schedule_and_a_floor_matching_the_formula():
+    exp = widgets.schedule_explorer(steps=200, runs=400, peaks=(0.05, 0.2), seed=1)
+    fig = _set(exp, schedule="cosine", peak=0.2)
+    rates = fig.axes[0].lines[0].get_ydata()
+    t = np.arange(200)
+    np.testing.assert_allclose(rates, 0.1 * (1 + np.cos(np.pi * t / 200)), atol=1e-12)
+    floor_line = [ln for ln in fig.axes[1].lines if "floor" in ln.get_label()][0]
+    assert floor_line.get_ydata()[0] == pytest.approx(0.2 / (2 - 0.2))
+    fig = _set(exp, schedule="constant", peak=0.05)
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), 0.05)
+    ms = fig.axes[1].lines[0].get_ydata()
+    # 200 steps at rate 0.05 from x0 = 3: the decay (0.95^t) has not reached the floor yet
+    assert ms[-1] > 0.05 / (2 - 0.05)
+    assert "constant schedule" in exp.alt_text(schedule="constant", peak=0.05)
+
+
+def test_schedule_explorer_every_control_position_gives_a_distinct_frame():
+    exp = widgets.schedule_explorer(steps=100, runs=50, peaks=(0.05, 0.1, 0.2))
+    alts = {exp.alt_text(schedule=s, peak=p) for s in exp.controls[0].values
+            for p in exp.controls[1].values}
+    assert len(alts) == exp.n_frames == 15
