@@ -61,6 +61,14 @@ keyword has a default chosen so that the static form stays small (at most
     (:func:`lecture_kit.optim.momentum_ema`) and PyTorch's form
     (:func:`lecture_kit.optim.sgd` with ``momentum``) side by side, and both
     losses.
+``schedule_explorer(steps=600, runs=1000, peaks=(...))``
+    A learning-rate schedule and its peak rate on the noisy quadratic: the
+    schedule and :math:`E[x_t^2]` against the constant rate's noise floor.
+``approximation_explorer(widths=(...))``
+    One hidden layer of :math:`n` ReLU or steep sigmoid units approximating a
+    target on [0, 1], with the sup-norm error against :math:`n`.
+``sawtooth_explorer(depths=(...))``
+    Telgarsky's sawtooth: :math:`2^k` linear pieces from depth :math:`k`.
 ``lr_explorer(curvature=1, x0=1, steps=20)``
     Gradient descent on :math:`Lx^2/2` with the learning rate across
     :math:`1/L` and the stability bound :math:`2/L`: converge, oscillate,
@@ -86,6 +94,7 @@ from __future__ import annotations
 from . import plots  # noqa: F401  (kept: ``widgets.plots`` was public)
 from .explorer import MAX_FRAMES, Choice, Control, Explorer, Slider, explorer_mode
 from .explorers import (NAIVE_INIT, activation_explorer, activation_parameter_explorer,
+                        approximation_explorer, sawtooth_explorer,
                         beta_meaning, default_activations, depth_probe_explorer,
                         init_explorer, logit_explorer, lr_explorer, make_optimizer,
                         momentum_explorer, optimizer_choices, optimizer_explorer,
@@ -108,6 +117,8 @@ __all__ = [
     "momentum_explorer",
     "lr_explorer",
     "schedule_explorer",
+    "approximation_explorer",
+    "sawtooth_explorer",
     "make_optimizer",
     "default_activations",
     "optimizer_choices",

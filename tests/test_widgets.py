@@ -454,3 +454,24 @@ def test_schedule_explorer_every_control_position_gives_a_distinct_frame():
     alts = {exp.alt_text(schedule=s, peak=p) for s in exp.controls[0].values
             for p in exp.controls[1].values}
     assert len(alts) == exp.n_frames == 15
+
+
+def test_approximation_explorer_draws_the_interpolant_and_its_error():
+    exp = widgets.approximation_explorer(widths=(4, 16))
+    fig = _set(exp, method="ReLU interpolant", width=4)
+    x, y = fig.axes[0].lines[1].get_data()
+    knots = np.linspace(0, 1, 5)
+    target = np.sin(2 * np.pi * knots) + knots / 2
+    np.testing.assert_allclose(np.interp(x, knots, target), y, atol=1e-12)   # the chord
+    assert "ReLU interpolant" in exp.alt_text(method="ReLU interpolant", width=16)
+    alts = {exp.alt_text(method=m, width=w) for m in exp.controls[0].values
+            for w in exp.controls[1].values}
+    assert len(alts) == exp.n_frames == 4
+
+
+def test_sawtooth_explorer_counts_two_to_the_depth_pieces():
+    exp = widgets.sawtooth_explorer(depths=(1, 3))
+    for k in (1, 3):
+        fig = _set(exp, depth=k)
+        assert f"{2 ** k} linear pieces" in fig.axes[0].get_title()
+        assert f"{2 ** k} linear pieces" in exp.alt_text(depth=k)

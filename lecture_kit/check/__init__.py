@@ -17,3 +17,4 @@ from .initialization import *  # noqa: F401,F403
 from .optimization import *  # noqa: F401,F403
 from .basics import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
+from .approximation import *  # noqa: F401,F403
