@@ -1,25 +1,30 @@
 """lecture_kit: the NumPy companion of the course *Why deep networks train*.
 
-Each concept of the course lives in one short module:
+Each concept of the course lives in one short module, in layers that import
+downwards only (see CONTRIBUTING.md):
 
-========================  ==================================================
-``activations``           activation functions, their derivatives, formulas
-``approximation``         constructive approximants and linear-piece counts
-``losses``                loss functions returning ``(value, gradient)``
-``init``                  weight initializers (Xavier/Glorot, He/Kaiming, ...)
-``optim``                 optimizers as pure ``init``/``step`` pairs
-``schedules``             learning-rate schedules, usable with any optimizer
-``clipping``              gradient clipping by global norm and by value
-``normalization``         batch norm and layer norm, forward and backward
-``derivations``           step-by-step SymPy derivations used in the chapters
-``autodiff``              a scalar reverse-mode autodiff that draws its graph
-``mlp``                   a NumPy MLP that records per-layer quantities
-``gradcheck``             finite-difference gradient checking
-``data``                  small offline datasets
-``landscapes``            optimizer test functions with analytic gradients
-``plots``, ``widgets``    the figures and explorers of the book
-``check``                 self-check functions for the exercises
-========================  ==================================================
+==========================  ================================================
+``core``                    validation, the one ``Registry``, stable numerics
+``activations``             activation functions by family, their
+                            derivatives, formulas and verified properties
+``losses``                  loss functions returning ``(value, gradient)``
+``init``                    weight initializers (Xavier/Glorot, He/Kaiming)
+``optim``                   optimizers as pure ``init``/``step`` pairs
+``schedules``, ``clipping``  learning-rate schedules for any optimizer;
+                            gradient clipping by global norm and by value
+``normalization``           batch norm and layer norm, forward and backward
+``data``, ``gradcheck``     small offline datasets; finite differences
+``approximation``           constructive approximants, linear-piece counts
+``mlp``                     a NumPy MLP that records per-layer quantities
+                            (``depth`` holds the depth probe)
+``autodiff``                a scalar reverse-mode autodiff (no drawing)
+``landscapes``              optimizer test functions, analytic gradients
+``plots``, ``graphs``       the figures of the book (graphs: autodiff graphs)
+``explorer``, ``explorers``  the explorer engine; the chapters' explorers
+``widgets``                 the engine and the explorers under one name
+``derivations``             the proof checker and the course's derivations
+``check``                   self-check functions for the exercises
+==========================  ================================================
 
 Submodules are imported on first use, so ``import lecture_kit`` stays cheap
 and never imports matplotlib or ipywidgets.
@@ -37,9 +42,15 @@ _SUBMODULES = (
     "autodiff",
     "check",
     "clipping",
+    "core",
     "data",
+    "depth",
     "derivations",
+    "explorer",
+    "explorers",
+    "figures",
     "gradcheck",
+    "graphs",
     "init",
     "landscapes",
     "losses",

@@ -186,12 +186,11 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, rng=None):
     factor : float, default 0.5
         Radius of the inner circle, in the open interval (0, 1).
     rng : numpy.random.Generator, int or None
-        Source of randomness.
+        As in :func:`moons`.
 
     Returns
     -------
-    X : ndarray of shape (n, 2), float64
-    y : ndarray of shape (n,), int64 in {0, 1}
+    (X, y) : as in :func:`moons`.
 
     Examples
     --------
@@ -238,12 +237,11 @@ def xor(n: int = 200, noise: float = 0.1, rng=None):
     noise : float, default 0.1
         Standard deviation of each blob.
     rng : numpy.random.Generator, int or None
-        Source of randomness.
+        As in :func:`moons`.
 
     Returns
     -------
-    X : ndarray of shape (n, 2), float64
-    y : ndarray of shape (n,), int64 in {0, 1}
+    (X, y) : as in :func:`moons`.
 
     Notes
     -----

@@ -49,23 +49,13 @@ section 11.5.
 
 from __future__ import annotations
 
-import numbers
 from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .core.validation import as_float_array
+from .core.validation import as_float_array, check_positive
 
 __all__ = ["numerical_gradient", "relative_error", "check_gradient", "GradCheck"]
-
-
-def _check_positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if not value > 0 or not np.isfinite(value):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return value
 
 
 def _scalar(value, who: str) -> float:
@@ -112,7 +102,7 @@ def numerical_gradient(f: Callable, x, eps: float = 1e-6) -> np.ndarray:
     >>> numerical_gradient(lambda x: float(x[0] * x[1]), [2.0, 3.0])
     array([3., 2.])
     """
-    eps = _check_positive(eps, "eps")
+    eps = check_positive(eps, "eps")
     x = as_float_array(x, "x").astype(np.float64)  # always a copy
     grad = np.empty_like(x)
     flat = grad.reshape(-1)
@@ -153,7 +143,7 @@ def relative_error(a, b, floor: float = 1e-12) -> np.ndarray:
     >>> relative_error([1.0, 0.0, 2.0], [1.1, 0.0, -2.0]).round(4)
     array([0.0909, 0.    , 2.    ])
     """
-    floor = _check_positive(floor, "floor")
+    floor = check_positive(floor, "floor")
     a = as_float_array(a, "a").astype(np.float64)
     b = as_float_array(b, "b").astype(np.float64)
     if a.shape != b.shape:
@@ -235,8 +225,8 @@ def check_gradient(f: Callable, grad, x, eps: float = 1e-6, rtol: float = 1e-6,
     >>> wrong.passed
     False
     """
-    rtol = _check_positive(rtol, "rtol")
-    atol = _check_positive(atol, "atol")
+    rtol = check_positive(rtol, "rtol")
+    atol = check_positive(atol, "atol")
     x = as_float_array(x, "x").astype(np.float64)
     analytic = grad(x.copy()) if callable(grad) else grad
     analytic = as_float_array(analytic, "grad").astype(np.float64)

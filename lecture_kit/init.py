@@ -5,7 +5,7 @@ Shapes and names
 A weight matrix here has shape ``(fan_in, fan_out)`` and is used as
 ``x @ W`` (a row of inputs times the matrix). PyTorch's ``nn.Linear`` stores
 the transpose, ``(fan_out, fan_in)``; the numbers below are the same, only
-the storage differs. The seeds write :math:`W^{[l]} \in
+the storage differs. The chapters write :math:`W^{[l]} \in
 \mathbb{R}^{n^{[l]} \times n^{[l-1]}}` (PyTorch's layout) with
 :math:`n^{[l-1]}` = fan_in and :math:`n^{[l]}` = fan_out.
 

@@ -39,7 +39,7 @@ from typing import Callable
 import numpy as np
 
 from .core.registry import Registry
-from .core.validation import as_float_array, check_positive
+from .core.validation import as_float_array, check_positive, working_dtype
 
 __all__ = [
     "Landscape",
@@ -63,8 +63,7 @@ def _points(xy) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"xy must have a last axis of length 2 (x, y), got shape {arr.shape}"
         )
-    if arr.dtype == np.float16:
-        arr = arr.astype(np.float32)
+    arr = arr.astype(working_dtype(arr.dtype), copy=False)  # float16 runs in float32
     return arr[..., 0], arr[..., 1]
 
 

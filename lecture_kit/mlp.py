@@ -36,97 +36,17 @@ In the code and in the lists, layers are numbered from 0: ``z[0]``,
 
 from __future__ import annotations
 
-import inspect
-import numbers
-from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import activations as _activations
-from . import init as _init
-from . import losses as _losses
-from .core.validation import as_float_array, as_generator, check_float_dtype, check_integer
+from .core.validation import as_float_array, as_generator, check_integer
+from .depth import DepthProbe, depth_probe
+from .layers import (LOSSES, call_init, check_layer_dtype, resolve_activation,
+                     resolve_init, resolve_loss)
 
 __all__ = ["MLP", "History", "DepthProbe", "depth_probe", "LOSSES"]
-
-#: Losses the MLP accepts by name, with the task each one implies.
-LOSSES = {
-    "mse": "regression",
-    "cross_entropy": "multiclass",
-    "bce_with_logits": "binary",
-    "bce": "binary",
-}
-
-
-# ----------------------------------------------------------------------------
-# resolving names
-# ----------------------------------------------------------------------------
-_IDENTITY = _activations.get("identity")
-
-
-def _resolve_activation(spec, where: str):
-    if spec is None or spec == "linear":
-        return _IDENTITY
-    if isinstance(spec, str):
-        return _activations.get(spec)
-    if callable(spec) and callable(getattr(spec, "grad", None)):
-        return spec
-    raise TypeError(
-        f"{where} must be an activation name ({', '.join(_activations.names())}), "
-        f"or an object with __call__ and grad, got {spec!r}"
-    )
-
-
-def _resolve_init(spec) -> Callable:
-    if isinstance(spec, str):
-        return _init.get(spec)
-    if callable(spec):
-        return spec
-    raise TypeError(
-        f"init must be an initializer name ({', '.join(_init.names())}) or a "
-        f"callable (fan_in, fan_out, rng=...) -> array, got {spec!r}"
-    )
-
-
-def _call_init(fn: Callable, fan_in: int, fan_out: int, rng, dtype, kwargs: dict):
-    """Call an initializer, passing ``rng``/``dtype`` only if it accepts them."""
-    try:
-        accepted = inspect.signature(fn).parameters
-    except (TypeError, ValueError):  # builtins without a signature
-        accepted = {}
-    has_var_kw = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
-    extra = dict(kwargs)
-    if "rng" in accepted or has_var_kw:
-        extra.setdefault("rng", rng)
-    if "dtype" in accepted:
-        extra.setdefault("dtype", dtype)
-    W = as_float_array(fn(fan_in, fan_out, **extra), "init(...)")
-    if W.shape != (fan_in, fan_out):
-        raise ValueError(
-            f"init returned shape {W.shape}, expected (fan_in, fan_out) = {(fan_in, fan_out)}"
-        )
-    return np.ascontiguousarray(W, dtype=dtype)
-
-
-def _resolve_loss(spec):
-    """Return ``(function, task)`` for a loss name or a callable."""
-    if isinstance(spec, str):
-        if spec not in LOSSES:
-            raise ValueError(f"Unknown loss {spec!r}; known: {', '.join(LOSSES)}")
-        return getattr(_losses, spec), LOSSES[spec]
-    if callable(spec):
-        return spec, None
-    raise TypeError(f"loss must be a name ({', '.join(LOSSES)}) or a callable, got {spec!r}")
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    return check_integer(value, name, minimum)
-
-
-def _check_float_dtype(dtype) -> np.dtype:
-    return check_float_dtype(dtype, ("float32", "float64"))
-
 
 # ----------------------------------------------------------------------------
 # the training record
@@ -257,8 +177,8 @@ class MLP:
             raise TypeError(f"sizes must be a sequence of ints, got {sizes!r}")
         if len(sizes) < 2:
             raise ValueError(f"sizes needs an input and an output width, got {list(sizes)}")
-        self.sizes = tuple(_check_int(s, "layer width", 1) for s in sizes)
-        self.dtype = _check_float_dtype(dtype)
+        self.sizes = tuple(check_integer(s, "layer width", 1) for s in sizes)
+        self.dtype = check_layer_dtype(dtype)
         n_hidden = len(self.sizes) - 2
         if isinstance(activation, (list, tuple)):
             if len(activation) != n_hidden:
@@ -266,15 +186,15 @@ class MLP:
                     f"activation list must have one entry per hidden layer: "
                     f"{n_hidden} for sizes {list(self.sizes)}, got {len(activation)}"
                 )
-            hidden = [_resolve_activation(a, "activation") for a in activation]
+            hidden = [resolve_activation(a, "activation") for a in activation]
         else:
-            hidden = [_resolve_activation(activation, "activation")] * n_hidden
-        self.activations = hidden + [_resolve_activation(output, "output")]
+            hidden = [resolve_activation(activation, "activation")] * n_hidden
+        self.activations = hidden + [resolve_activation(output, "output")]
         rng = as_generator(rng)
-        init_fn = _resolve_init(init)
+        init_fn = resolve_init(init)
         init_kwargs = dict(init_kwargs or {})
         self.W = [
-            _call_init(init_fn, n_in, n_out, rng, self.dtype, init_kwargs)
+            call_init(init_fn, n_in, n_out, rng, self.dtype, init_kwargs)
             for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])
         ]
         self.b = [np.zeros(n_out, dtype=self.dtype) for n_out in self.sizes[1:]]
@@ -465,7 +385,7 @@ class MLP:
 
     def _forward_loss(self, X, y, loss):
         """Forward pass and ``(value, dL/d output)``."""
-        fn, task = _resolve_loss(loss)
+        fn, task = resolve_loss(loss)
         X = self._check_X(X)
         target = self._targets(y, task, X.shape[0])
         return fn(self.forward(X), target)
@@ -625,9 +545,9 @@ class MLP:
         >>> bool(h.accuracy[-1] > 0.95)
         True
         """
-        epochs = _check_int(epochs, "epochs", 0)
-        batch_size = _check_int(batch_size, "batch_size", 1)
-        _, task = _resolve_loss(loss)
+        epochs = check_integer(epochs, "epochs", 0)
+        batch_size = check_integer(batch_size, "batch_size", 1)
+        _, task = resolve_loss(loss)
         X = self._check_X(X)
         n = X.shape[0]
         y = np.asarray(y)
@@ -676,143 +596,3 @@ class MLP:
             batch_loss=np.array(batch_losses),
             diverged=diverged,
         )
-
-
-# ----------------------------------------------------------------------------
-# the depth probe
-# ----------------------------------------------------------------------------
-class DepthProbe(NamedTuple):
-    r"""Per-layer statistics of one forward and backward pass through a deep stack.
-
-    Every array has length ``depth``; index 0 is the layer nearest the input.
-
-    Attributes
-    ----------
-    activation_std, activation_mean : ndarray
-        Standard deviation and mean of :math:`a_l` over the batch and units.
-    preact_std : ndarray
-        Standard deviation of :math:`z_l`.
-    grad_norm : ndarray
-        :math:`\lVert\partial\mathcal L/\partial W_l\rVert_F`.
-    act_grad_std : ndarray
-        Standard deviation of :math:`\partial\mathcal L/\partial a_l`.
-    loss : float
-        The value of :math:`\mathcal L`.
-    X, G : ndarray
-        The input batch and the fixed projection of the loss.
-    weights : tuple of ndarray
-        :math:`W_1, \dots, W_{\text{depth}}` (shape ``(width, width)`` each).
-    """
-
-    activation_std: np.ndarray
-    activation_mean: np.ndarray
-    preact_std: np.ndarray
-    grad_norm: np.ndarray
-    act_grad_std: np.ndarray
-    loss: float
-    X: np.ndarray
-    G: np.ndarray
-    weights: tuple
-
-
-def depth_probe(depth: int = 50, width: int = 256, activation="sigmoid",
-                init="xavier_normal", batch: int = 512, rng=None,
-                dtype=np.float64, **init_kwargs) -> DepthProbe:
-    r"""Push a random batch through ``depth`` square layers and back; measure every layer.
-
-    .. math::
-        a_0 = X,\quad z_l = a_{l-1} W_l,\quad a_l = f(z_l),\qquad
-        \mathcal L = \frac{1}{B} \sum_{b,j} (a_{\text{depth}})_{bj}\, G_{bj},
-
-    with :math:`X, G \in \mathbb R^{B\times n}` of independent standard
-    normal entries, no biases, and every :math:`W_l` of shape
-    :math:`n \times n` drawn by ``init``. Backpropagation starts from
-    :math:`\partial\mathcal L/\partial a_{\text{depth}} = G/B` and follows
-    the rules of the module docstring.
-
-    Parameters
-    ----------
-    depth : int, default 50
-        Number of layers (>= 1).
-    width : int, default 256
-        Units per layer :math:`n`, also the input width.
-    activation : str or activation object, default "sigmoid"
-        A name from :func:`lecture_kit.activations.names` (or ``"identity"``).
-    init : str or callable, default "xavier_normal"
-        A name from :func:`lecture_kit.init.names`, e.g. ``"normal"`` with
-        ``std=0.01`` for the naive small initialization.
-    batch : int, default 512
-        Batch size :math:`B`.
-    rng : numpy.random.Generator, int or None
-        Draws, in this order: ``X``, then ``W_1 ... W_depth``, then ``G``.
-    dtype : {float64, float32}, default float64
-        float32 is about twice as fast; float64 shows gradients down to
-        1e-300 before they underflow to 0.
-    **init_kwargs
-        Passed to the initializer (``std=0.01``, ``gain=...``, ``nonlinearity=...``).
-
-    Returns
-    -------
-    DepthProbe
-
-    Notes
-    -----
-    Why this loss: a random linear read-out :math:`G` gives
-    :math:`\partial\mathcal L/\partial a_{\text{depth}}` of a fixed size
-    whatever the activations are, so a small gradient at layer 1 can only
-    come from the backward pass through the layers, not from the loss.
-    (With :math:`\tfrac12\lVert a\rVert^2` the gradient would be
-    :math:`a` itself, and vanishing activations would make the gradient
-    vanish by construction.)
-
-    Overflow in the exploding regime gives ``inf`` (and ``nan`` where
-    ``inf - inf`` appears in a statistic) silently: that is the result.
-
-    Examples
-    --------
-    >>> p = depth_probe(depth=20, width=64, batch=128, activation="sigmoid",
-    ...                 init="xavier_normal", rng=0)
-    >>> p.grad_norm.shape
-    (20,)
-    >>> bool(p.grad_norm[0] < 1e-6 * p.grad_norm[-1])   # vanishing gradients
-    True
-    """
-    depth = _check_int(depth, "depth", 1)
-    width = _check_int(width, "width", 1)
-    batch = _check_int(batch, "batch", 1)
-    dtype = _check_float_dtype(dtype)
-    f = _resolve_activation(activation, "activation")
-    init_fn = _resolve_init(init)
-    rng = as_generator(rng)
-
-    X = rng.standard_normal((batch, width)).astype(dtype, copy=False)
-    weights = tuple(_call_init(init_fn, width, width, rng, dtype, init_kwargs)
-                    for _ in range(depth))
-    G = rng.standard_normal((batch, width)).astype(dtype, copy=False)
-
-    act_std = np.empty(depth)
-    act_mean = np.empty(depth)
-    pre_std = np.empty(depth)
-    grad_norm = np.empty(depth)
-    agrad_std = np.empty(depth)
-    with np.errstate(over="ignore", invalid="ignore"):
-        zs, acts = [], []
-        a = X
-        for l, W in enumerate(weights):
-            z = a @ W
-            a = f(z)
-            zs.append(z)
-            acts.append(a)
-            pre_std[l] = z.std()
-            act_std[l] = a.std()
-            act_mean[l] = a.mean()
-        loss = float(np.vdot(acts[-1], G)) / batch
-        g = G / batch  # dL/da_depth
-        for l in range(depth - 1, -1, -1):
-            agrad_std[l] = g.std()
-            delta = g if isinstance(f, _activations.Identity) else g * f.grad(zs[l])
-            a_prev = X if l == 0 else acts[l - 1]
-            grad_norm[l] = np.linalg.norm(a_prev.T @ delta)
-            if l > 0:
-                g = delta @ weights[l].T
-    return DepthProbe(act_std, act_mean, pre_std, grad_norm, agrad_std, loss, X, G, weights)

@@ -47,22 +47,13 @@ import numbers
 
 import numpy as np
 
-from . import activations, landscapes
+from . import activations, figures, landscapes
 from .core.validation import as_float_array as _as_float_array
 from .figures import (LINESTYLES, PALETTE, Figure, FigureDisplay, figure_to_png, new_figure,
                       show, style_axes, subplots, target_axes)
 from .graphs import draw_graph
 
-__all__ = [
-    "PALETTE",
-    "LINESTYLES",
-    "new_figure",
-    "subplots",
-    "style_axes",
-    "target_axes",
-    "figure_to_png",
-    "show",
-    "FigureDisplay",
+__all__ = [n for n in figures.__all__ if n != "Figure"] + [
     "SATURATION",
     "saturated_intervals",
     "activation_and_derivative",
@@ -90,16 +81,7 @@ SHADE = "0.85"
 
 def _activation(activation, params):
     """An activation object from a registry name (with parameters) or an object."""
-    if isinstance(activation, str):
-        return activations.get(activation, **params)
-    if params:
-        raise TypeError("parameters can be given only with an activation name")
-    if callable(activation) and callable(getattr(activation, "grad", None)):
-        return activation
-    raise TypeError(
-        f"activation must be a registry name or an object with __call__ and grad, "
-        f"got {activation!r}"
-    )
+    return activations.as_activation(activation, **params)
 
 
 def _label(act) -> str:

@@ -1,24 +1,11 @@
-r"""Explorers: one drawing function, two forms (live in Jupyter, kernel-free in the book).
+r"""The explorers of the book, gathered under the names the chapters use.
 
-An explorer is a function that draws a figure from a few parameters, plus the
-controls that choose those parameters. From the same code it produces
-
-* a **live** form for the learner in Jupyter: ipywidgets controls that redraw
-  the figure whenever a value changes;
-* a **static** form for the reader of the HTML book, who has no kernel: every
-  combination of the control values is drawn in advance, and a few lines of
-  plain JavaScript switch between the pictures when a slider moves.
-
-Displaying an :class:`Explorer` (last expression of a cell) offers both forms to
-the front end; Jupyter shows the live one, the book shows the static one. The
-environment variable ``LECTURE_KIT_EXPLORERS`` can restrict this to ``static``
-(the book build sets it, so no widget state is stored in the pages) or ``live``
-(skips drawing every frame, for quick work in Jupyter).
-
-The engine is :mod:`lecture_kit.explorer` (the only module that imports
-ipywidgets, and only when a live form is built); the explorers of the chapters
-are in :mod:`lecture_kit.explorers`. This module gathers both under the names
-the chapters use.
+An explorer draws a figure from a few parameters chosen by controls, live in
+Jupyter (ipywidgets) and kernel-free in the HTML book (precomputed frames).
+The engine (:class:`Explorer`, :class:`Slider`, :class:`Choice`, the
+``LECTURE_KIT_EXPLORERS`` switch) is :mod:`lecture_kit.explorer`, the only
+module that imports ipywidgets; the explorers of the chapters are in
+:mod:`lecture_kit.explorers`. This module re-exports both.
 
 The explorers of the chapters
 -----------------------------
@@ -73,20 +60,6 @@ keyword has a default chosen so that the static form stays small (at most
     Gradient descent on :math:`Lx^2/2` with the learning rate across
     :math:`1/L` and the stability bound :math:`2/L`: converge, oscillate,
     diverge.
-
-Example
--------
->>> import numpy as np
->>> def draw(fig, slope):
-...     ax = fig.subplots()
-...     x = np.linspace(-1, 1, 5)
-...     ax.plot(x, slope * x)
->>> exp = Explorer(draw, [Slider("slope", [0.5, 1.0, 2.0])], title="Lines",
-...                alt="A line through the origin with slope {slope}.")
->>> len(exp.frames())
-3
->>> "<input" in exp.static_html()
-True
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..core.registry import Registry
-from ..core.validation import as_float_array, as_working_array, check_real, restore_scalar
+from ..core.validation import as_working_array, check_real, restore_scalar
 
 __all__ = ["Activation", "REGISTRY", "names", "get", "summary_table"]
 
@@ -353,11 +353,22 @@ def summary_table():
     return rows
 
 
-def as_activation(spec, **params):
-    """``spec`` as an :class:`Activation`: a name (with ``params``) or an activation."""
-    if isinstance(spec, Activation):
-        if params:
-            return spec.replace(**params)
-        return spec
-    return get(spec, **params)
+def as_activation(spec, *, where: str = "activation", **params):
+    """``spec`` as an activation: a registry name (with ``params``) or an object.
 
+    An :class:`Activation` with ``params`` gives ``spec.replace(**params)``; any
+    other object with ``__call__`` and ``grad`` (a student's own activation) is
+    returned as it is. ``where`` names the argument in the error message.
+    """
+    if isinstance(spec, str):
+        return get(spec, **params)
+    if isinstance(spec, Activation) and params:
+        return spec.replace(**params)
+    if params:
+        raise TypeError("parameters can be given only with an activation name")
+    if callable(spec) and callable(getattr(spec, "grad", None)):
+        return spec
+    raise TypeError(
+        f"{where} must be an activation name ({', '.join(names())}), "
+        f"or an object with __call__ and grad, got {spec!r}"
+    )

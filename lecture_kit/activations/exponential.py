@@ -43,7 +43,7 @@ class ELU(Activation):
     Derivative at 0: PyTorch takes the left branch, :math:`\alpha e^0 = \alpha`;
     only for :math:`\alpha = 1` is ELU continuously differentiable. On the
     negative side :math:`\operatorname{ELU}'(x) = \operatorname{ELU}(x) + \alpha`
-    (the seed table's form, correct). ``expm1`` keeps :math:`e^x - 1` accurate
+    (a form often quoted, and correct). ``expm1`` keeps :math:`e^x - 1` accurate
     near 0, and the exponential only ever sees :math:`\min(x, 0)`.
 
     References

@@ -14,57 +14,6 @@ from ..core.numerics import max0, min0
 from ..core.validation import as_float_array, as_generator, check_flag, check_same_shape
 from ._base import INF, Activation, get, finish, indicator, keep_nan, positive, prepare, real, select
 
-class ReLU(Activation):
-    r"""Rectified linear unit, :math:`\max(0, x)`.
-
-    .. math::
-        \operatorname{ReLU}(x) = \max(0, x), \qquad
-        \operatorname{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
-
-    Notes
-    -----
-    The derivative does not exist at 0; PyTorch (and this module) use 0 there,
-    some seeds use 1 (:math:`x \ge 0`). Any value in [0, 1] is a valid
-    subgradient. The slope 1 for :math:`x > 0` is why ReLU does not shrink
-    gradients; the slope 0 for :math:`x < 0` is why a unit can "die". The forward
-    pass is ``np.maximum(x, 0)``, which keeps NaN (``np.fmax`` would not); the
-    derivative is the indicator of :math:`x > 0`, with NaN put back at NaN.
-
-    References
-    ----------
-    Nair & Hinton (2010), "Rectified linear units improve restricted Boltzmann
-    machines", ICML; Glorot, Bordes & Bengio (2011), "Deep sparse rectifier
-    neural networks", AISTATS.
-
-    Examples
-    --------
-    >>> r = get("relu")
-    >>> print(r.grad(np.array([-1.0, 0.0, 1.0])))
-    [0. 0. 1.]
-    """
-
-    name = "relu"
-    latex = r"\operatorname{ReLU}(x) = \max(0, x)"
-    latex_grad = r"\operatorname{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}"
-    reference = "Nair & Hinton (2010), ICML; Glorot, Bordes & Bengio (2011), AISTATS"
-    attained_at = (0.0, None)
-    gain = 2.0 ** 0.5
-    init_scheme = "he"
-    shown_in = ("activation_explorer",)
-    output_range = (0.0, INF)
-    smooth = False
-    kinks = (0.0,)
-
-    def _forward(self, x):
-        return max0(x)
-
-    def _grad(self, x):
-        return indicator(x > 0, x)
-
-    def _symbolic(self, sp, x, p):
-        return sp.Piecewise((0, x <= 0), (x, True))
-
-
 def _leaky(x, slope):
     """Value and derivative of ``x if x > 0 else slope * x`` (slope already in x's dtype)."""
     y = min0(x)
@@ -109,6 +58,50 @@ class LeakyRectifier(Activation):
         return sp.Piecewise((x, x > 0), (self._slope_symbol(p) * x, True))
 
 
+class ReLU(LeakyRectifier):
+    r"""Rectified linear unit, :math:`\max(0, x)`.
+
+    .. math::
+        \operatorname{ReLU}(x) = \max(0, x), \qquad
+        \operatorname{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
+
+    Notes
+    -----
+    The derivative does not exist at 0; PyTorch (and this module) use 0 there,
+    some texts use 1 (:math:`x \ge 0`). Any value in [0, 1] is a valid
+    subgradient. The slope 1 for :math:`x > 0` is why ReLU does not shrink
+    gradients; the slope 0 for :math:`x < 0` is why a unit can "die". The forward
+    pass is ``np.maximum(x, 0)``, which keeps NaN (``np.fmax`` would not); the
+    derivative is the indicator of :math:`x > 0`, with NaN put back at NaN.
+
+    References
+    ----------
+    Nair & Hinton (2010), "Rectified linear units improve restricted Boltzmann
+    machines", ICML; Glorot, Bordes & Bengio (2011), "Deep sparse rectifier
+    neural networks", AISTATS.
+
+    Examples
+    --------
+    >>> r = get("relu")
+    >>> print(r.grad(np.array([-1.0, 0.0, 1.0])))
+    [0. 0. 1.]
+    """
+
+    name = "relu"
+    latex = r"\operatorname{ReLU}(x) = \max(0, x)"
+    latex_grad = r"\operatorname{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}"
+    reference = "Nair & Hinton (2010), ICML; Glorot, Bordes & Bengio (2011), AISTATS"
+    gain = 2.0 ** 0.5
+    shown_in = ("activation_explorer",)
+    slope = 0.0  # the leaky rectifier with slope 0: metadata, derivative, formula shared
+
+    def _slope_symbol(self, p):
+        return 0
+
+    def _forward(self, x):
+        return max0(x)  # the shared formula with slope 0, in one pass (the hot path)
+
+
 class LeakyReLU(LeakyRectifier):
     r"""Leaky ReLU: slope ``negative_slope`` (:math:`\alpha`) for negative inputs.
 
@@ -128,7 +121,7 @@ class LeakyReLU(LeakyRectifier):
     -----
     The derivative at 0 is the slope :math:`\alpha` (PyTorch). The small slope
     keeps a gradient flowing through units that a ReLU would switch off. Maas et
-    al. used :math:`\alpha = 0.01`; the seeds' example uses 0.1.
+    al. used :math:`\alpha = 0.01`; the course's examples also use 0.1.
 
     References
     ----------
@@ -184,8 +177,8 @@ class PReLU(LeakyRectifier):
     :math:`\partial L/\partial\alpha = \sum_i \delta_i\,\partial y_i/\partial\alpha`
     for upstream gradients :math:`\delta`; ``a.replace(alpha=new)`` gives the
     updated activation. Derivatives at 0 follow PyTorch: :math:`\partial y /
-    \partial x = \alpha` and :math:`\partial y / \partial\alpha = 0`. The seed
-    table writes :math:`f'(0) = 1` (:math:`x \ge 0`): another valid subgradient,
+    \partial x = \alpha` and :math:`\partial y / \partial\alpha = 0`. Tables that
+    write :math:`f'(0) = 1` (:math:`x \ge 0`) use another valid subgradient,
     not PyTorch's.
 
     References
@@ -253,7 +246,7 @@ class RReLU(LeakyRectifier):
 
     Folklore differs: Xu et al. divide negative inputs by :math:`a \sim U(3, 8)`
     and at test time by :math:`(3 + 8)/2`, i.e. a slope of 2/11 ≈ 0.18;
-    PyTorch (and the seeds) sample the slope itself from :math:`U[1/8, 1/3]` and
+    PyTorch (and the course) sample the slope itself from :math:`U[1/8, 1/3]` and
     use the mean slope 11/48 ≈ 0.23 at evaluation. This module follows PyTorch.
 
     References

@@ -75,7 +75,8 @@ class Tanh(Activation):
     -----
     The derivative is computed as :math:`4z/(1+z)^2` with :math:`z = e^{-2|x|}`;
     :math:`1 - \tanh^2 x` (PyTorch's form) rounds to 0 for :math:`|x| > 19`.
-    The seeds' range "[-1, 1]" is the closure: tanh never reaches ±1.
+    A range written "[-1, 1]" is the closure: tanh never reaches ±1, its
+    range is the open interval (see :func:`lecture_kit.activations.properties`).
 
     References
     ----------

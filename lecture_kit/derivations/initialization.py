@@ -1,15 +1,10 @@
-r"""The course's derivations about initialization: Xavier/Glorot and He/Kaiming.
-
-Each function returns a :class:`~lecture_kit.derivations.checker.Derivation`;
-defining it with ``@register`` adds it to :func:`lecture_kit.derivations.names`.
-"""
+r"""The course's derivations about initialization: Xavier/Glorot and He/Kaiming."""
 
 from __future__ import annotations
 
 import sympy as sp
 
-from .checker import (Derivation, Expectation, Variance, display_function, f_act, f_prime,
-                      logistic, mean_symbol, normal_density, sigma, sigma_prime, symbol,
+from .checker import (Derivation, Expectation, Variance, mean_symbol, normal_density, symbol,
                       var_symbol)
 from .registry import register
 

@@ -1,16 +1,10 @@
-r"""The course's derivations about losses: cross-entropy with softmax, BCE with logits.
-
-Each function returns a :class:`~lecture_kit.derivations.checker.Derivation`;
-defining it with ``@register`` adds it to :func:`lecture_kit.derivations.names`.
-"""
+r"""The course's derivations about losses: cross-entropy with softmax, BCE with logits."""
 
 from __future__ import annotations
 
 import sympy as sp
 
-from .checker import (Derivation, Expectation, Variance, display_function, f_act, f_prime,
-                      logistic, mean_symbol, normal_density, sigma, sigma_prime, symbol,
-                      var_symbol)
+from .checker import Derivation, display_function, logistic, sigma, symbol
 from .registry import register
 
 

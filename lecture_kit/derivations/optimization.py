@@ -1,16 +1,10 @@
-r"""The course's derivations about optimization: momentum and Adam.
-
-Each function returns a :class:`~lecture_kit.derivations.checker.Derivation`;
-defining it with ``@register`` adds it to :func:`lecture_kit.derivations.names`.
-"""
+r"""The course's derivations about optimization: momentum and Adam."""
 
 from __future__ import annotations
 
 import sympy as sp
 
-from .checker import (Derivation, Expectation, Variance, display_function, f_act, f_prime,
-                      logistic, mean_symbol, normal_density, sigma, sigma_prime, symbol,
-                      var_symbol)
+from .checker import Derivation, symbol
 from .registry import register
 
 

@@ -1,0 +1,365 @@
+"""The optimizer object, its registry and :func:`trajectory` (see :mod:`lecture_kit.optim`)."""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from ..core.registry import Registry
+from ..core.validation import as_float_array, check_same_shape, working_dtype
+
+__all__ = ["Optimizer", "REGISTRY", "ExplorerEntry", "register", "names", "get",
+           "explorer_entries", "for_explorer", "trajectory"]
+
+
+# ----------------------------------------------------------------------------
+# the registry: each factory declares itself and what its beta means
+# ----------------------------------------------------------------------------
+#: Every optimizer factory by name, in the order of the course.
+REGISTRY = Registry("optimizer")
+
+
+class ExplorerEntry(NamedTuple):
+    """How a chapter explorer offers a factory: a name, fixed keywords, a β.
+
+    ``beta`` is the hyper-parameter the explorer's β slider sets (``None``: the
+    optimizer has none and ignores the slider); when its default is a tuple
+    (Adam's ``betas``) β replaces the first element. ``beta_meaning`` is what
+    the slider means for it, shown in labels.
+    """
+
+    name: str
+    factory: str
+    fixed: dict
+    beta: Any
+    beta_meaning: Any
+
+
+def register(*explorer):
+    """Decorator: register a factory under its name, with how the explorer offers it.
+
+    Each positional argument is ``(explorer_name, fixed_kwargs, beta_param,
+    beta_meaning)``, one way the optimizer explorer offers the factory; by
+    default it offers it once, under its own name, without a β.
+    """
+    def decorate(factory):
+        entries = explorer or ((factory.__name__, {}, None, None),)
+        REGISTRY.add(factory.__name__, factory, explorer=tuple(
+            ExplorerEntry(n, factory.__name__, dict(f), b, m) for n, f, b, m in entries))
+        return factory
+    return decorate
+
+
+# ----------------------------------------------------------------------------
+# parameter trees ("pytree-light")
+# ----------------------------------------------------------------------------
+_LEAF = None
+
+
+def _is_container(node) -> bool:
+    if isinstance(node, dict):
+        return True
+    if isinstance(node, (list, tuple)):
+        return any(isinstance(c, np.ndarray) or _is_container(c) for c in node)
+    return False
+
+
+def _flatten(tree):
+    """Return ``(leaves, treedef, paths)``; a list of plain numbers is one leaf."""
+    leaves, paths = [], []
+
+    def rec(node, path):
+        if isinstance(node, dict):
+            keys = tuple(node)
+            return (dict, keys, tuple(rec(node[k], f"{path}[{k!r}]") for k in keys))
+        if isinstance(node, (list, tuple)) and _is_container(node):
+            children = tuple(rec(c, f"{path}[{i}]") for i, c in enumerate(node))
+            return (type(node), len(node), children)
+        leaves.append(node)
+        paths.append(path)
+        return _LEAF
+
+    treedef = rec(tree, "")
+    return leaves, treedef, paths
+
+
+def _flatten_like(tree, treedef, name: str) -> list:
+    """Leaves of ``tree`` in the order of ``treedef``; ValueError if the structure differs."""
+    leaves = []
+
+    def rec(node, d, path):
+        if d is _LEAF:
+            leaves.append(node)
+            return
+        kind, meta, children = d
+        if kind is dict:
+            if not isinstance(node, dict) or set(node) != set(meta):
+                got = sorted(map(repr, node)) if isinstance(node, dict) else type(node).__name__
+                raise ValueError(
+                    f"{name}{path} must have the structure of params: a dict with "
+                    f"keys {sorted(map(repr, meta))}, got {got}"
+                )
+            for k, c in zip(meta, children):
+                rec(node[k], c, f"{path}[{k!r}]")
+        else:
+            if not isinstance(node, (list, tuple)) or len(node) != meta:
+                got = f"length {len(node)}" if isinstance(node, (list, tuple)) else type(node).__name__
+                raise ValueError(
+                    f"{name}{path} must have the structure of params: a sequence of "
+                    f"{meta} arrays, got {got}"
+                )
+            for i, (x, c) in enumerate(zip(node, children)):
+                rec(x, c, f"{path}[{i}]")
+
+    rec(tree, treedef, "")
+    return leaves
+
+
+def _unflatten(treedef, leaves):
+    it = iter(leaves)
+
+    def rec(d):
+        if d is _LEAF:
+            return next(it)
+        kind, meta, children = d
+        if kind is dict:
+            return {k: rec(c) for k, c in zip(meta, children)}
+        items = [rec(c) for c in children]
+        return kind(*items) if hasattr(kind, "_fields") else kind(items)
+
+    return rec(treedef)
+
+
+# ----------------------------------------------------------------------------
+# the optimizer object
+# ----------------------------------------------------------------------------
+class Optimizer:
+    """A named optimizer with pure :meth:`init` and :meth:`step`.
+
+    Built by the factories (:func:`sgd`, :func:`adam`, ...); not meant to be
+    instantiated directly.
+
+    Attributes
+    ----------
+    name : str
+        Factory name, e.g. ``"adam"``.
+    hyperparams : dict
+        A copy of the hyper-parameters, e.g. ``{"lr": 0.001, ...}``.
+    latex : str
+        The update rule in LaTeX, for a chapter to display.
+    """
+
+    __slots__ = ("name", "_hyperparams", "latex", "_state_type", "_fields",
+                 "_init_leaf", "_update_leaf")
+
+    def __init__(self, name: str, hyperparams: dict, latex: str, state_type,
+                 init_leaf: Callable, update_leaf: Callable):
+        self.name = name
+        self._hyperparams = dict(hyperparams)
+        self.latex = latex
+        self._state_type = state_type
+        self._fields = state_type._fields[1:]  # every field but "step"
+        self._init_leaf = init_leaf
+        self._update_leaf = update_leaf
+
+    @property
+    def hyperparams(self) -> dict:
+        return dict(self._hyperparams)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._hyperparams.items())
+        return f"{self.name}({args})"
+
+    # -- init ------------------------------------------------------------------
+    def init(self, params):
+        """Return the initial state for ``params`` (an array or a tree of arrays)."""
+        leaves, treedef, paths = _flatten(params)
+        per_leaf = []
+        for leaf, path in zip(leaves, paths):
+            p = as_float_array(leaf, f"params{path}")
+            per_leaf.append(self._init_leaf(p.astype(working_dtype(p.dtype), copy=False)))
+        fields = []
+        for j in range(len(self._fields)):
+            bufs = [b[j] for b in per_leaf]
+            fields.append(None if all(b is None for b in bufs) else _unflatten(treedef, bufs))
+        return self._state_type(0, *fields)
+
+    # -- step ------------------------------------------------------------------
+    def step(self, params, grads, state):
+        """One update. Returns ``(new_params, new_state)``; mutates nothing.
+
+        Raises
+        ------
+        ValueError
+            If ``grads`` (or a state buffer) does not have the shape or the
+            structure of ``params``; the message names both shapes.
+        TypeError
+            For non-numeric ``params`` or ``grads``, or a state that does not
+            come from this kind of optimizer.
+        """
+        if not isinstance(state, self._state_type):
+            raise TypeError(
+                f"state must be the {self._state_type.__name__} returned by "
+                f"{self.name}(...).init, got {type(state).__name__}"
+            )
+        p_leaves, treedef, paths = _flatten(params)
+        g_leaves = _flatten_like(grads, treedef, "grads")
+        buffers = []
+        for field in self._fields:
+            tree = getattr(state, field)
+            buffers.append([None] * len(p_leaves) if tree is None
+                           else _flatten_like(tree, treedef, f"state.{field}"))
+        t = int(state.step) + 1
+
+        new_params, new_buffers = [], [[] for _ in self._fields]
+        for i, (p_in, g_in) in enumerate(zip(p_leaves, g_leaves)):
+            p_name, g_name = f"params{paths[i]}", f"grads{paths[i]}"
+            p = as_float_array(p_in, p_name)
+            g = as_float_array(g_in, g_name)
+            check_same_shape(p, g, p_name, g_name)
+            work = working_dtype(p.dtype)
+            bufs = []
+            for field, b in zip(self._fields, buffers):
+                if b[i] is not None:
+                    arr = np.asarray(b[i])
+                    if arr.shape != p.shape:
+                        raise ValueError(
+                            f"state.{field}{paths[i]} has shape {arr.shape} but "
+                            f"{p_name} has shape {p.shape}: was the state made by "
+                            "init() for these params?"
+                        )
+                    bufs.append(arr.astype(work, copy=False))
+                else:
+                    bufs.append(None)
+            new_p, new_bufs = self._update_leaf(
+                p.astype(work, copy=False), g.astype(work, copy=False), tuple(bufs), t
+            )
+            # np.asarray: 0-d arithmetic gives NumPy scalars; keep arrays throughout
+            new_params.append(np.asarray(new_p).astype(p.dtype, copy=False))
+            for lst, b in zip(new_buffers, new_bufs):
+                lst.append(None if b is None else np.asarray(b))
+        fields = [None if all(b is None for b in lst) else _unflatten(treedef, lst)
+                  for lst in new_buffers]
+        return _unflatten(treedef, new_params), self._state_type(t, *fields)
+
+
+# ----------------------------------------------------------------------------
+# running an optimizer
+# ----------------------------------------------------------------------------
+def trajectory(opt: Optimizer, grad_fn: Callable, x0, steps: int) -> np.ndarray:
+    r"""Iterates :math:`x_0, x_1, \dots, x_{\text{steps}}` of ``opt`` on ``grad_fn``.
+
+    Parameters
+    ----------
+    opt : Optimizer
+        From one of the factories.
+    grad_fn : callable
+        ``grad_fn(x)`` returns the gradient at ``x`` (same shape as ``x``).
+    x0 : array_like
+        Starting point (one array; copied, never modified).
+    steps : int
+        Number of updates, ``>= 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(steps + 1, *x0.shape)``, first row ``x0``, in the floating
+        dtype of ``x0``.
+
+    Examples
+    --------
+    >>> path = trajectory(get("sgd", lr=0.25), lambda x: 2 * x, np.array([1.0, -2.0]), 3)
+    >>> path
+    array([[ 1.   , -2.   ],
+           [ 0.5  , -1.   ],
+           [ 0.25 , -0.5  ],
+           [ 0.125, -0.25 ]])
+    """
+    if not isinstance(opt, Optimizer):
+        raise TypeError(f"opt must be an Optimizer (from sgd(), adam(), ...), got {opt!r}")
+    if not callable(grad_fn):
+        raise TypeError(f"grad_fn must be callable, got {grad_fn!r}")
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, numbers.Integral):
+        raise TypeError(f"steps must be an integer, got {steps!r}")
+    if steps < 0:
+        raise ValueError(f"Invalid steps: {steps!r} (must be >= 0)")
+    if _is_container(x0):
+        raise TypeError("trajectory takes a single array x0; step() handles trees of arrays")
+    x = as_float_array(x0, "x0").copy()
+    path = np.empty((int(steps) + 1,) + x.shape, dtype=x.dtype)
+    path[0] = x
+    state = opt.init(x)
+    for k in range(int(steps)):
+        x, state = opt.step(x, grad_fn(x), state)
+        path[k + 1] = x
+    return path
+
+
+# ----------------------------------------------------------------------------
+# registry
+# ----------------------------------------------------------------------------
+def names() -> tuple[str, ...]:
+    """Names of the optimizer factories, for :func:`get`, in the order of the course.
+
+    Examples
+    --------
+    >>> names()
+    ('sgd', 'momentum_ema', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'adamw')
+    """
+    return REGISTRY.names()
+
+
+def get(name: str, **hyperparams) -> Optimizer:
+    """Build the optimizer called ``name`` with ``hyperparams``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the known ones are listed) or an unknown
+        hyper-parameter.
+
+    Examples
+    --------
+    >>> get("adam", lr=0.01)
+    adam(lr=0.01, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=False)
+    """
+    return REGISTRY.create(name, **hyperparams)
+
+
+def explorer_entries() -> tuple:
+    """Every :class:`ExplorerEntry` of every registered factory, in course order.
+
+    Examples
+    --------
+    >>> [e.name for e in explorer_entries()][:4]
+    ['sgd', 'momentum', 'nesterov', 'momentum_ema']
+    """
+    return tuple(e for n in REGISTRY.names() for e in REGISTRY.meta(n)["explorer"])
+
+
+def for_explorer(name: str, lr: float, beta: float | None = None) -> Optimizer:
+    """The optimizer an explorer calls ``name``, with learning rate ``lr`` and β.
+
+    β sets the hyper-parameter the factory declared (momentum, RMSprop's
+    ``alpha``, Adam's first ``beta``, Adadelta's ``rho``); optimizers without a
+    β ignore it; ``None`` keeps the default.
+
+    >>> for_explorer("nesterov", 0.1, 0.9)
+    sgd(lr=0.1, momentum=0.9, dampening=0.0, nesterov=True, weight_decay=0.0)
+    >>> for_explorer("adam", 0.1, 0.5).hyperparams["betas"]
+    (0.5, 0.999)
+    """
+    entries = {e.name: e for e in explorer_entries()}
+    if not isinstance(name, str) or name not in entries:
+        raise ValueError(f"Unknown optimizer {name!r}; known: {', '.join(entries)}")
+    entry = entries[name]
+    kwargs = dict(entry.fixed)
+    if entry.beta is not None and beta is not None:
+        default = kwargs.get(entry.beta,
+                             inspect.signature(REGISTRY.lookup(entry.factory))
+                             .parameters[entry.beta].default)
+        kwargs[entry.beta] = (beta,) + tuple(default[1:]) if isinstance(default, tuple) else beta
+    return REGISTRY.create(entry.factory, lr=lr, **kwargs)
