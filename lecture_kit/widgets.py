@@ -56,6 +56,8 @@ keyword has a default chosen so that the static form stays small (at most
     target on [0, 1], with the sup-norm error against :math:`n`.
 ``sawtooth_explorer(depths=(...))``
     Telgarsky's sawtooth: :math:`2^k` linear pieces from depth :math:`k`.
+``normalization_explorer(activations=(...), depth=50, width=64, batch=64)``
+    The depth probe with batch or layer normalization and skip connections.
 ``lr_explorer(curvature=1, x0=1, steps=20)``
     Gradient descent on :math:`Lx^2/2` with the learning rate across
     :math:`1/L` and the stability bound :math:`2/L`: converge, oscillate,
@@ -67,7 +69,7 @@ from __future__ import annotations
 from . import plots  # noqa: F401  (kept: ``widgets.plots`` was public)
 from .explorer import MAX_FRAMES, Choice, Control, Explorer, Slider, explorer_mode
 from .explorers import (NAIVE_INIT, activation_explorer, activation_parameter_explorer,
-                        approximation_explorer, sawtooth_explorer,
+                        approximation_explorer, normalization_explorer, sawtooth_explorer,
                         beta_meaning, default_activations, depth_probe_explorer,
                         init_explorer, logit_explorer, lr_explorer, make_optimizer,
                         momentum_explorer, optimizer_choices, optimizer_explorer,
@@ -92,6 +94,7 @@ __all__ = [
     "schedule_explorer",
     "approximation_explorer",
     "sawtooth_explorer",
+    "normalization_explorer",
     "make_optimizer",
     "default_activations",
     "optimizer_choices",

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from lecture_kit import plots, widgets
+from lecture_kit import mlp, plots, widgets
 from lecture_kit.widgets import Choice, Explorer, Slider
 
 
@@ -475,3 +475,14 @@ def test_sawtooth_explorer_counts_two_to_the_depth_pieces():
         fig = _set(exp, depth=k)
         assert f"{2 ** k} linear pieces" in fig.axes[0].get_title()
         assert f"{2 ** k} linear pieces" in exp.alt_text(depth=k)
+
+
+def test_normalization_explorer_plots_the_probe_with_the_chosen_options():
+    exp = widgets.normalization_explorer(activations=("relu",), depth=6, width=16, batch=32)
+    fig = _set(exp, activation="relu", normalization="batch norm", skips=True)
+    probe = mlp.depth_probe(depth=6, width=16, activation="relu", init="he_normal", batch=32,
+                            rng=0, norm="batch", residual=True)
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), probe.grad_norm)
+    alts = {exp.alt_text(activation="relu", normalization=n, skips=s)
+            for n in exp.controls[1].values for s in (False, True)}
+    assert len(alts) == exp.n_frames == 6

@@ -5,6 +5,8 @@ r"""Self-checks for the exercises of the training-in-practice chapters.
                             clipping by the global L2 norm, without overflow
 ``adamw_update``            ``fn(theta, g, m, v, t, lr, betas, eps, weight_decay)
                             -> (theta, m, v)``: one step of AdamW (decoupled decay)
+``batch_norm_grads``        ``fn(dy, z, gamma, eps) -> (dz, dgamma, dbeta)``: the
+                            backward pass of training-mode batch normalization
 ==========================  =====================================================
 
 Examples
@@ -27,7 +29,7 @@ import numpy as np
 
 from ._core import call_safely, correct, wrong
 
-__all__ = ["clip_by_global_norm", "adamw_update"]
+__all__ = ["clip_by_global_norm", "adamw_update", "batch_norm_grads"]
 
 _NAME = "clip_by_global_norm"
 
@@ -157,3 +159,52 @@ def adamw_update(fn):
                 return wrong(name, f"{where}: {label} is not right: {hints[label]}")
     return correct(name)
 
+
+
+def _bn_reference(dy, z, gamma, eps):
+    """Gradients of training-mode batch norm, by the chain rule written out (float64)."""
+    z, dy, gamma = (np.asarray(a, dtype=np.float64) for a in (z, dy, gamma))
+    n = z.shape[0]
+    mean = z.mean(axis=0)
+    inv = 1.0 / np.sqrt(((z - mean) ** 2).mean(axis=0) + eps)
+    zh = (z - mean) * inv
+    g = dy * gamma
+    dz = inv / n * (n * g - g.sum(axis=0) - zh * (g * zh).sum(axis=0))
+    return dz, (dy * zh).sum(axis=0), dy.sum(axis=0)
+
+
+def batch_norm_grads(fn):
+    """Check ``fn(dy, z, gamma, eps=1e-5) -> (dz, dgamma, dbeta)`` on unseen batches."""
+    name = "batch_norm_grads"
+    rng = np.random.default_rng(1502)
+    cases = [("a batch of 5 with 3 units", rng.normal(size=(5, 3)) * 2 + 1,
+              rng.normal(size=(5, 3)), rng.normal(size=3) + 1.0, np.float64),
+             ("a batch of 2", rng.normal(size=(2, 4)), rng.normal(size=(2, 4)),
+              rng.normal(size=4), np.float64),
+             ("float32 input", rng.normal(size=(6, 2)) * 5, rng.normal(size=(6, 2)),
+              np.array([0.5, -2.0]), np.float32)]
+    for what, z, dy, gamma, dtype in cases:
+        z, dy, gamma = z.astype(dtype), dy.astype(dtype), gamma.astype(dtype)
+        given = [dy.copy(), z.copy(), gamma.copy()]
+        got, failure = call_safely(name, fn, *given)
+        if failure is not None:
+            return failure
+        if any(not np.array_equal(a, b) for a, b in zip(given, (dy, z, gamma))):
+            return wrong(name, f"{what}: your function changed an array it was given")
+        if not (isinstance(got, tuple) and len(got) == 3):
+            return wrong(name, f"{what}: return three arrays (dz, dgamma, dbeta)")
+        expected = _bn_reference(dy, z, gamma, 1e-5)
+        tol = 1e-4 if dtype == np.float32 else 1e-9
+        for label, a, b, shape in zip(("dz", "dgamma", "dbeta"), got, expected,
+                                      (z.shape, gamma.shape, gamma.shape)):
+            a = np.asarray(a)
+            if a.shape != shape or a.dtype != dtype:
+                return wrong(name, f"{what}: {label} should have shape {shape} and the dtype of "
+                                   f"z ({np.dtype(dtype).name}), got {a.shape} {a.dtype}")
+            if not np.allclose(a, b, rtol=tol, atol=tol):
+                hint = {"dz": "the loss reaches each z along three paths: directly, through the "
+                              "batch mean and through the batch variance",
+                        "dgamma": "gamma multiplies the normalized values",
+                        "dbeta": "beta is added to every example"}[label]
+                return wrong(name, f"{what}: {label} is not right: {hint}")
+    return correct(name)
