@@ -10,7 +10,11 @@ downwards only (see CONTRIBUTING.md):
 ``losses``                  loss functions returning ``(value, gradient)``
 ``init``                    weight initializers (Xavier/Glorot, He/Kaiming)
 ``optim``                   optimizers as pure ``init``/``step`` pairs
+``schedules``, ``clipping``  learning-rate schedules for any optimizer;
+                            gradient clipping by global norm and by value
+``normalization``           batch norm and layer norm, forward and backward
 ``data``, ``gradcheck``     small offline datasets; finite differences
+``approximation``           constructive approximants, linear-piece counts
 ``mlp``                     a NumPy MLP that records per-layer quantities
                             (``depth`` holds the depth probe)
 ``autodiff``                a scalar reverse-mode autodiff (no drawing)
@@ -34,8 +38,10 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "activations",
+    "approximation",
     "autodiff",
     "check",
+    "clipping",
     "core",
     "data",
     "depth",
@@ -49,8 +55,10 @@ _SUBMODULES = (
     "landscapes",
     "losses",
     "mlp",
+    "normalization",
     "optim",
     "plots",
+    "schedules",
     "widgets",
 )
 

@@ -12,7 +12,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import activations as _activations
-from .core.validation import as_generator, check_integer
+from . import normalization as _norm
+from .core.validation import as_generator, check_choice, check_flag, check_integer
 from .layers import call_init, check_layer_dtype, resolve_activation, resolve_init
 
 __all__ = ["DepthProbe", "depth_probe"]
@@ -28,7 +29,7 @@ class DepthProbe(NamedTuple):
     activation_std, activation_mean : ndarray
         Standard deviation and mean of :math:`a_l` over the batch and units.
     preact_std : ndarray
-        Standard deviation of :math:`z_l`.
+        Standard deviation of :math:`z_l` (after normalization, with ``norm``).
     grad_norm : ndarray
         :math:`\lVert\partial\mathcal L/\partial W_l\rVert_F`.
     act_grad_std : ndarray
@@ -54,7 +55,7 @@ class DepthProbe(NamedTuple):
 
 def depth_probe(depth: int = 50, width: int = 256, activation="sigmoid",
                 init="xavier_normal", batch: int = 512, rng=None,
-                dtype=np.float64, **init_kwargs) -> DepthProbe:
+                dtype=np.float64, norm=None, residual=False, **init_kwargs) -> DepthProbe:
     r"""Push a random batch through ``depth`` square layers and back; measure every layer.
 
     .. math::
@@ -85,6 +86,11 @@ def depth_probe(depth: int = 50, width: int = 256, activation="sigmoid",
     dtype : {float64, float32}, default float64
         float32 is about twice as fast; float64 shows gradients down to
         1e-300 before they underflow to 0.
+    norm : {None, "batch", "layer"}, default None
+        Normalize every pre-activation before the activation (batch statistics
+        for ``"batch"``, scale 1 and shift 0): :math:`a_l = f(\mathrm{N}(z_l))`.
+    residual : bool, default False
+        Add a skip connection around every layer: :math:`a_l = a_{l-1} + f(\cdot)`.
     **init_kwargs
         Passed to the initializer (``std=0.01``, ``gain=...``, ``nonlinearity=...``).
 
@@ -118,6 +124,10 @@ def depth_probe(depth: int = 50, width: int = 256, activation="sigmoid",
     width = check_integer(width, "width", 1)
     batch = check_integer(batch, "batch", 1)
     dtype = check_layer_dtype(dtype)
+    norm = None if norm is None else check_choice(norm, "norm", ("batch", "layer"))
+    residual = check_flag(residual, "residual")
+    forward_norm = {"batch": _norm.batch_norm_forward, "layer": _norm.layer_norm_forward}
+    backward_norm = {"batch": _norm.batch_norm_backward, "layer": _norm.layer_norm_backward}
     f = resolve_activation(activation, "activation")
     init_fn = resolve_init(init)
     rng = as_generator(rng)
@@ -133,13 +143,17 @@ def depth_probe(depth: int = 50, width: int = 256, activation="sigmoid",
     grad_norm = np.empty(depth)
     agrad_std = np.empty(depth)
     with np.errstate(over="ignore", invalid="ignore"):
-        zs, acts = [], []
+        zs, acts, caches = [], [], []
         a = X
         for l, W in enumerate(weights):
             z = a @ W
-            a = f(z)
+            cache = None
+            if norm:
+                z, cache = forward_norm[norm](z)
+            a = a + f(z) if residual else f(z)
             zs.append(z)
             acts.append(a)
+            caches.append(cache)
             pre_std[l] = z.std()
             act_std[l] = a.std()
             act_mean[l] = a.mean()
@@ -148,8 +162,10 @@ def depth_probe(depth: int = 50, width: int = 256, activation="sigmoid",
         for l in range(depth - 1, -1, -1):
             agrad_std[l] = g.std()
             delta = g if isinstance(f, _activations.Identity) else g * f.grad(zs[l])
+            if norm:
+                delta = backward_norm[norm](delta, caches[l])[0]
             a_prev = X if l == 0 else acts[l - 1]
             grad_norm[l] = np.linalg.norm(a_prev.T @ delta)
             if l > 0:
-                g = delta @ weights[l].T
+                g = delta @ weights[l].T + (g if residual else 0.0)
     return DepthProbe(act_std, act_mean, pre_std, grad_norm, agrad_std, loss, X, G, weights)

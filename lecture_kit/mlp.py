@@ -26,6 +26,13 @@ change across 50 layers for a given activation and initialization.
 In the code and in the lists, layers are numbered from 0: ``z[0]``,
 ``W[0]`` belong to the layer nearest the input (:math:`l = 1` above).
 
+Two options keep deep networks trainable (the chapter on normalization and
+residual connections): ``norm="batch"`` or ``"layer"`` normalizes every
+hidden pre-activation before the activation, :math:`a_l = f(\gamma_l\odot
+\hat z_l + \beta_l)` (:mod:`lecture_kit.normalization`), and
+``residual=True`` adds a skip connection around every hidden layer whose input
+and output widths agree, :math:`a_l = a_{l-1} + f(\cdot)`.
+
 >>> from lecture_kit.data import spirals
 >>> X, y = spirals(50, 3, rng=0)
 >>> net = MLP([2, 32, 3], activation="tanh", init="xavier_normal", rng=0)
@@ -41,7 +48,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations as _activations
-from .core.validation import as_float_array, as_generator, check_integer
+from . import normalization as _norm
+from .core.validation import (as_float_array, as_generator, check_choice, check_flag,
+                              check_integer)
 from .depth import DepthProbe, depth_probe
 from .layers import (LOSSES, call_init, check_layer_dtype, resolve_activation,
                      resolve_init, resolve_loss)
@@ -133,6 +142,16 @@ class MLP:
     init_kwargs : dict, optional
         Extra keyword arguments for the initializer (``{"std": 0.01}`` for
         ``init="normal"``, ``{"nonlinearity": "tanh"}`` for He).
+    norm : {None, "batch", "layer"}, default None
+        Normalize every hidden pre-activation before its activation, with a
+        learned scale ``gamma`` (starting at 1) and shift ``beta`` (at 0).
+        Batch norm uses the batch's statistics in training mode and running
+        statistics (updated by :meth:`train_step`, PyTorch's momentum 0.1)
+        for :meth:`predict` and :meth:`accuracy` and whenever
+        ``training=False``.
+    residual : bool, default False
+        Add a skip connection around every hidden layer whose input and output
+        widths agree: :math:`a_l = a_{l-1} + f(\dots)`.
 
     Attributes
     ----------
@@ -152,6 +171,15 @@ class MLP:
     grad_input : ndarray or None
         :math:`\partial\mathcal L/\partial X`, if ``backward(...,
         input_grad=True)`` asked for it.
+    gamma, beta, grad_gamma, grad_beta : list of ndarray
+        With ``norm``: the scale and shift of every hidden layer, and their
+        gradients after :meth:`backward`.
+    running : list of BatchNormState
+        With ``norm="batch"``: the running statistics of every hidden layer.
+    skips : tuple of bool
+        Which hidden layers have a skip connection.
+    training : bool
+        Default mode of :meth:`forward` (``True``).
 
     Notes
     -----
@@ -172,7 +200,8 @@ class MLP:
     """
 
     def __init__(self, sizes, activation="relu", init="he_normal", output=None,
-                 rng=None, dtype=np.float64, init_kwargs=None):
+                 rng=None, dtype=np.float64, init_kwargs=None, norm=None,
+                 residual=False):
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
             raise TypeError(f"sizes must be a sequence of ints, got {sizes!r}")
         if len(sizes) < 2:
@@ -198,6 +227,16 @@ class MLP:
             for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])
         ]
         self.b = [np.zeros(n_out, dtype=self.dtype) for n_out in self.sizes[1:]]
+        self.norm = None if norm is None else check_choice(norm, "norm", ("batch", "layer"))
+        self.residual = check_flag(residual, "residual")
+        hidden_widths = self.sizes[1:-1]
+        self.skips = tuple(self.residual and n_in == n_out
+                           for n_in, n_out in zip(self.sizes[:-2], hidden_widths))
+        self.gamma = [np.ones(n, dtype=self.dtype) for n in hidden_widths] if norm else []
+        self.beta = [np.zeros(n, dtype=self.dtype) for n in hidden_widths] if norm else []
+        self.running = ([_norm.batch_norm_init(n, self.dtype) for n in hidden_widths]
+                        if norm == "batch" else [])
+        self.training = True
         self._clear()
 
     def _clear(self):
@@ -209,10 +248,17 @@ class MLP:
         self.grad_z: list = []
         self.grad_a: list = []
         self.grad_input = None
+        self.z_norm: list = []
+        self.grad_gamma: list = []
+        self.grad_beta: list = []
+        self._caches: list = []
 
     def __repr__(self):
         acts = ", ".join(getattr(f, "name", repr(f)) for f in self.activations)
-        return f"MLP(sizes={list(self.sizes)}, activations=[{acts}], dtype={self.dtype})"
+        extra = (f", norm={self.norm!r}" if self.norm else "") + (
+            ", residual=True" if self.residual else "")
+        return (f"MLP(sizes={list(self.sizes)}, activations=[{acts}]{extra}, "
+                f"dtype={self.dtype})")
 
     # -- parameters -----------------------------------------------------------
     @property
@@ -220,32 +266,53 @@ class MLP:
         """Number of weight layers :math:`L`."""
         return len(self.W)
 
+    def _groups(self, W, b, gamma, beta) -> list:
+        out = []
+        for l in range(self.n_layers):
+            out += [W[l], b[l]]
+            if self.norm and l < self.n_layers - 1:
+                out += [gamma[l], beta[l]]
+        return out
+
     @property
     def params(self) -> list:
-        """``[W_0, b_0, W_1, b_1, ...]`` (the arrays themselves, not copies)."""
-        return [p for pair in zip(self.W, self.b) for p in pair]
+        """``[W_0, b_0, W_1, b_1, ...]`` (the arrays themselves, not copies).
+
+        With ``norm``, each hidden layer's ``gamma`` and ``beta`` follow its
+        bias: ``[W_0, b_0, gamma_0, beta_0, W_1, ...]``.
+        """
+        return self._groups(self.W, self.b, self.gamma, self.beta)
 
     @params.setter
     def params(self, values):
         values = list(values)
-        if len(values) != 2 * self.n_layers:
+        old_params = self.params
+        if len(values) != len(old_params):
             raise ValueError(
-                f"expected {2 * self.n_layers} parameter arrays, got {len(values)}"
+                f"expected {len(old_params)} parameter arrays, got {len(values)}"
             )
         new = []
-        for old, value in zip(self.params, values):
+        for old, value in zip(old_params, values):
             arr = as_float_array(value, "params")
             if arr.shape != old.shape:
                 raise ValueError(f"parameter of shape {old.shape} cannot become {arr.shape}")
             new.append(arr.astype(self.dtype, copy=False))
-        self.W, self.b = new[0::2], new[1::2]
+        it = iter(new)
+        W, b, gamma, beta = [], [], [], []
+        for l in range(self.n_layers):
+            W.append(next(it))
+            b.append(next(it))
+            if self.norm and l < self.n_layers - 1:
+                gamma.append(next(it))
+                beta.append(next(it))
+        self.W, self.b, self.gamma, self.beta = W, b, gamma, beta
 
     @property
     def grads(self) -> list:
-        """``[dW_0, db_0, dW_1, db_1, ...]`` from the last :meth:`backward`."""
+        """``[dW_0, db_0, ...]`` from the last :meth:`backward`, aligned with :attr:`params`."""
         if not self.grad_W:
             raise RuntimeError("no gradients yet: call backward() (or gradients()) first")
-        return [g for pair in zip(self.grad_W, self.grad_b) for g in pair]
+        return self._groups(self.grad_W, self.grad_b, self.grad_gamma, self.grad_beta)
 
     # -- forward and backward ---------------------------------------------------
     def _check_X(self, X) -> np.ndarray:
@@ -256,7 +323,7 @@ class MLP:
             )
         return X.astype(self.dtype, copy=False)
 
-    def forward(self, X, record: bool = True) -> np.ndarray:
+    def forward(self, X, record: bool = True, training: bool | None = None) -> np.ndarray:
         r"""Compute the output :math:`a_L` for a batch, recording every layer.
 
         Parameters
@@ -267,6 +334,10 @@ class MLP:
             Keep ``inputs``, ``z`` and ``a`` on the model for :meth:`backward`
             and for inspection. ``False`` computes the output only and leaves
             the last record untouched.
+        training : bool or None
+            Batch norm only: normalize with the batch's statistics (``True``)
+            or with the running ones (``False``); ``None`` uses
+            :attr:`training`.
 
         Returns
         -------
@@ -280,18 +351,37 @@ class MLP:
         True
         """
         X = self._check_X(X)
-        zs, acts = [], []
+        training = self.training if training is None else check_flag(training, "training")
+        zs, zn, acts, caches = [], [], [], []
         a = X
-        for W, b, f in zip(self.W, self.b, self.activations):
+        last = self.n_layers - 1
+        for l, (W, b, f) in enumerate(zip(self.W, self.b, self.activations)):
             z = a @ W
             z += b
-            a = f(z)
+            u, cache = z, None
+            if self.norm and l < last:
+                u, cache = self._normalize(l, z, training)
+            out = f(u)
+            if l < last and self.skips[l]:
+                out = a + out
+            a = out
             zs.append(z)
+            zn.append(u)
             acts.append(a)
+            caches.append(cache)
         if record:
             self._clear()
             self.inputs, self.z, self.a = X, zs, acts
+            self.z_norm, self._caches = zn, caches
         return a
+
+    def _normalize(self, l: int, z, training: bool):
+        """Normalize hidden pre-activation ``l``: ``(gamma * z_hat + beta, cache)``."""
+        if self.norm == "layer":
+            return _norm.layer_norm_forward(z, self.gamma[l], self.beta[l])
+        if training:
+            return _norm.batch_norm_forward(z, self.gamma[l], self.beta[l])
+        return _norm.batch_norm_eval(z, self.running[l], self.gamma[l], self.beta[l]), None
 
     __call__ = forward
 
@@ -331,20 +421,35 @@ class MLP:
         g = g.astype(self.dtype, copy=False)
         L = self.n_layers
         grad_W, grad_b, grad_z, grad_a = [None] * L, [None] * L, [None] * L, [None] * L
+        grad_gamma, grad_beta = [None] * (L - 1), [None] * (L - 1)
         self.grad_input = None
         for l in range(L - 1, -1, -1):
             grad_a[l] = g
             f = self.activations[l]
-            delta = g if isinstance(f, _activations.Identity) else g * f.grad(self.z[l])
+            u = self.z_norm[l]
+            delta = g if isinstance(f, _activations.Identity) else g * f.grad(u)
+            if self.norm and l < L - 1:
+                cache = self._caches[l]
+                if cache is None:
+                    raise RuntimeError("backward() through batch norm needs a forward pass "
+                                       "in training mode (training=True)")
+                backward = (_norm.layer_norm_backward if self.norm == "layer"
+                            else _norm.batch_norm_backward)
+                delta, grad_gamma[l], grad_beta[l] = backward(delta, cache)
             a_prev = self.inputs if l == 0 else self.a[l - 1]
             grad_z[l] = delta
             grad_W[l] = a_prev.T @ delta
             grad_b[l] = delta.sum(axis=0)
             if l > 0 or input_grad:
+                skip = g if l < L - 1 and self.skips[l] else None
                 g = delta @ self.W[l].T
+                if skip is not None:
+                    g = g + skip
         if input_grad:
             self.grad_input = g
         self.grad_W, self.grad_b, self.grad_z, self.grad_a = grad_W, grad_b, grad_z, grad_a
+        if self.norm:
+            self.grad_gamma, self.grad_beta = grad_gamma, grad_beta
         return self.grads
 
     # -- losses ---------------------------------------------------------------
@@ -420,6 +525,9 @@ class MLP:
     def predict(self, X) -> np.ndarray:
         r"""Class labels: the arg-max output, or a threshold for one output.
 
+        Predictions are made in evaluation mode (batch norm uses its running
+        statistics, as after ``model.eval()`` in PyTorch).
+
         With several outputs the label is :math:`\arg\max_k a_{L,k}`. With one
         output it is :math:`[\,a_L > f_L(0)\,]`: a logit above 0 for the
         identity output, a probability above 0.5 for a sigmoid output. For
@@ -435,7 +543,7 @@ class MLP:
         >>> net.predict(np.eye(2)).shape
         (2,)
         """
-        out = self.forward(X, record=False)
+        out = self.forward(X, record=False, training=False)
         if out.shape[1] > 1:
             return out.argmax(axis=1).astype(np.int64)
         threshold = self.activations[-1](np.zeros(1, dtype=self.dtype))[0]
@@ -478,11 +586,17 @@ class MLP:
             The batch loss *before* the update.
         state : list
             The new per-parameter states; pass it to the next call.
+
+        With ``norm="batch"`` the running statistics are updated from this
+        batch, as PyTorch does in training mode.
         """
         params = self.params
         if state is None:
             state = [optimizer.init(p) for p in params]
         value, grads = self.gradients(X, y, loss)
+        if self.norm == "batch":
+            self.running = [_norm.update_running_stats(r, c)
+                            for r, c in zip(self.running, self._caches)]
         new_params, new_state = [], []
         for p, g, s in zip(params, grads, state):
             p_new, s_new = optimizer.step(p, g, s)

@@ -48,6 +48,16 @@ keyword has a default chosen so that the static form stays small (at most
     (:func:`lecture_kit.optim.momentum_ema`) and PyTorch's form
     (:func:`lecture_kit.optim.sgd` with ``momentum``) side by side, and both
     losses.
+``schedule_explorer(steps=600, runs=1000, peaks=(...))``
+    A learning-rate schedule and its peak rate on the noisy quadratic: the
+    schedule and :math:`E[x_t^2]` against the constant rate's noise floor.
+``approximation_explorer(widths=(...))``
+    One hidden layer of :math:`n` ReLU or steep sigmoid units approximating a
+    target on [0, 1], with the sup-norm error against :math:`n`.
+``sawtooth_explorer(depths=(...))``
+    Telgarsky's sawtooth: :math:`2^k` linear pieces from depth :math:`k`.
+``normalization_explorer(activations=(...), depth=50, width=64, batch=64)``
+    The depth probe with batch or layer normalization and skip connections.
 ``lr_explorer(curvature=1, x0=1, steps=20)``
     Gradient descent on :math:`Lx^2/2` with the learning rate across
     :math:`1/L` and the stability bound :math:`2/L`: converge, oscillate,
@@ -59,10 +69,11 @@ from __future__ import annotations
 from . import plots  # noqa: F401  (kept: ``widgets.plots`` was public)
 from .explorer import MAX_FRAMES, Choice, Control, Explorer, Slider, explorer_mode
 from .explorers import (NAIVE_INIT, activation_explorer, activation_parameter_explorer,
+                        approximation_explorer, normalization_explorer, sawtooth_explorer,
                         beta_meaning, default_activations, depth_probe_explorer,
                         init_explorer, logit_explorer, lr_explorer, make_optimizer,
                         momentum_explorer, optimizer_choices, optimizer_explorer,
-                        rrelu_explorer, sigmoid_neuron_explorer)
+                        rrelu_explorer, schedule_explorer, sigmoid_neuron_explorer)
 
 __all__ = [
     "Slider",
@@ -80,6 +91,10 @@ __all__ = [
     "optimizer_explorer",
     "momentum_explorer",
     "lr_explorer",
+    "schedule_explorer",
+    "approximation_explorer",
+    "sawtooth_explorer",
+    "normalization_explorer",
     "make_optimizer",
     "default_activations",
     "optimizer_choices",

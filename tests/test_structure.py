@@ -20,6 +20,7 @@ ROOT = Path(lecture_kit.__file__).parent
 LAYERS = {
     "core": 0,                                                     # validation, Registry, numerics
     "activations": 1, "losses": 1, "init": 1, "optim": 1, "data": 1, "gradcheck": 1,  # numerics
+    "schedules": 1, "clipping": 1, "normalization": 1, "approximation": 1,
     "layers": 2, "mlp": 2, "depth": 2, "autodiff": 2, "landscapes": 2,  # models: draw nothing
     "figures": 3, "axes": 3, "plots": 3, "graphs": 3, "explorer": 3,  # the visual layer
     "explorers": 4, "widgets": 4,                                  # the chapter explorers

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from lecture_kit import plots, widgets
+from lecture_kit import mlp, plots, widgets
 from lecture_kit.widgets import Choice, Explorer, Slider
 
 
@@ -431,3 +431,58 @@ def test_only_the_engine_imports_ipywidgets_and_only_the_visual_layer_matplotlib
             assert not _re.search(r"^\s*(import|from)\s+ipywidgets", text, _re.M), path
         if path.name not in visual:
             assert not _re.search(r"^\s*(import|from)\s+matplotlib", text, _re.M), path
+
+
+def test_schedule_explorer_draws_the_schedule_and_a_floor_matching_the_formula():
+    exp = widgets.schedule_explorer(steps=200, runs=400, peaks=(0.05, 0.2), seed=1)
+    fig = _set(exp, schedule="cosine", peak=0.2)
+    rates = fig.axes[0].lines[0].get_ydata()
+    t = np.arange(200)
+    np.testing.assert_allclose(rates, 0.1 * (1 + np.cos(np.pi * t / 200)), atol=1e-12)
+    floor_line = [ln for ln in fig.axes[1].lines if "floor" in ln.get_label()][0]
+    assert floor_line.get_ydata()[0] == pytest.approx(0.2 / (2 - 0.2))
+    fig = _set(exp, schedule="constant", peak=0.05)
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), 0.05)
+    ms = fig.axes[1].lines[0].get_ydata()
+    # 200 steps at rate 0.05 from x0 = 3: the decay (0.95^t) has not reached the floor yet
+    assert ms[-1] > 0.05 / (2 - 0.05)
+    assert "constant schedule" in exp.alt_text(schedule="constant", peak=0.05)
+
+
+def test_schedule_explorer_every_control_position_gives_a_distinct_frame():
+    exp = widgets.schedule_explorer(steps=100, runs=50, peaks=(0.05, 0.1, 0.2))
+    alts = {exp.alt_text(schedule=s, peak=p) for s in exp.controls[0].values
+            for p in exp.controls[1].values}
+    assert len(alts) == exp.n_frames == 15
+
+
+def test_approximation_explorer_draws_the_interpolant_and_its_error():
+    exp = widgets.approximation_explorer(widths=(4, 16))
+    fig = _set(exp, method="ReLU interpolant", width=4)
+    x, y = fig.axes[0].lines[1].get_data()
+    knots = np.linspace(0, 1, 5)
+    target = np.sin(2 * np.pi * knots) + knots / 2
+    np.testing.assert_allclose(np.interp(x, knots, target), y, atol=1e-12)   # the chord
+    assert "ReLU interpolant" in exp.alt_text(method="ReLU interpolant", width=16)
+    alts = {exp.alt_text(method=m, width=w) for m in exp.controls[0].values
+            for w in exp.controls[1].values}
+    assert len(alts) == exp.n_frames == 4
+
+
+def test_sawtooth_explorer_counts_two_to_the_depth_pieces():
+    exp = widgets.sawtooth_explorer(depths=(1, 3))
+    for k in (1, 3):
+        fig = _set(exp, depth=k)
+        assert f"{2 ** k} linear pieces" in fig.axes[0].get_title()
+        assert f"{2 ** k} linear pieces" in exp.alt_text(depth=k)
+
+
+def test_normalization_explorer_plots_the_probe_with_the_chosen_options():
+    exp = widgets.normalization_explorer(activations=("relu",), depth=6, width=16, batch=32)
+    fig = _set(exp, activation="relu", normalization="batch norm", skips=True)
+    probe = mlp.depth_probe(depth=6, width=16, activation="relu", init="he_normal", batch=32,
+                            rng=0, norm="batch", residual=True)
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), probe.grad_norm)
+    alts = {exp.alt_text(activation="relu", normalization=n, skips=s)
+            for n in exp.controls[1].values for s in (False, True)}
+    assert len(alts) == exp.n_frames == 6

@@ -16,3 +16,5 @@ from .relu_family import *  # noqa: F401,F403
 from .initialization import *  # noqa: F401,F403
 from .optimization import *  # noqa: F401,F403
 from .basics import *  # noqa: F401,F403
+from .training import *  # noqa: F401,F403
+from .approximation import *  # noqa: F401,F403
