@@ -300,6 +300,98 @@ def _run(name, fn):
     return verdict, spy.last
 
 
+# ---------------------------------------------------------------------------
+# The training-in-practice, approximation and normalization checks: references
+# written here; wrong answers are the mutants that tests/test_check_*.py and the
+# notebooks' metadata also use.
+# ---------------------------------------------------------------------------
+def ref_clip(grads, max_norm):
+    norm = math.hypot(*[float(x) for g in grads for x in np.ravel(g)])
+    f = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return [g * f for g in grads] + [norm]
+
+
+def _clip_naive(grads, max_norm):
+    n = float(np.sqrt(sum(np.sum(np.asarray(g, float) ** 2) for g in grads)))
+    f = min(1.0, max_norm / n) if n > 0 else 1.0
+    return [g * f for g in grads], n
+
+
+def _clip_always(grads, max_norm):
+    n = math.hypot(*[float(x) for g in grads for x in np.ravel(g)])
+    return [g * (max_norm / n) if n > 0 else g.copy() for g in grads], n
+
+
+def ref_adamw(theta, g, m, v, t, lr, betas, eps, wd):
+    m2 = betas[0] * m + (1 - betas[0]) * g
+    v2 = betas[1] * v + (1 - betas[1]) * g * g
+    new = theta * (1 - lr * wd) - lr * (m2 / (1 - betas[0] ** t)) / (
+        np.sqrt(v2 / (1 - betas[1] ** t)) + eps)
+    return [new, m2, v2]
+
+
+def _adamw_l2(theta, g, m, v, t, lr, betas, eps, wd):
+    return tuple(ref_adamw(theta, g + wd * theta, m, v, t, lr, betas, eps, 0.0))
+
+
+def _adamw_late(theta, g, m, v, t, lr, betas, eps, wd):
+    new, m2, v2 = ref_adamw(theta, g, m, v, t, lr, betas, eps, 0.0)
+    return new * (1 - lr * wd), m2, v2
+
+
+def ref_bn(dy, z, gamma, eps=1e-5):
+    n = z.shape[0]
+    mean = z.mean(axis=0)
+    inv = 1 / np.sqrt(((z - mean) ** 2).mean(axis=0) + eps)
+    zh = (z - mean) * inv
+    db, dg = dy.sum(axis=0), (dy * zh).sum(axis=0)
+    return [gamma * inv / n * (n * dy - db - zh * dg), dg, db]
+
+
+def _bn_no_paths(dy, z, gamma, eps=1e-5):
+    dz, dg, db = ref_bn(dy, z, gamma, eps)
+    inv = 1 / np.sqrt(z.var(axis=0) + eps)
+    return (gamma * inv * dy).astype(z.dtype), dg.astype(z.dtype), db.astype(z.dtype)
+
+
+def ref_interp(xs, ys):
+    return []          # the check compares the network's values, which the message never prints
+
+
+def _interp_slopes(xs, ys):
+    o = np.argsort(xs)
+    xs, ys = np.asarray(xs, float)[o], np.asarray(ys, float)[o]
+    n = len(xs) - 1
+    return np.ones((1, n)), -xs[:-1], (np.diff(ys) / np.diff(xs)).reshape(n, 1), ys[:1].copy()
+
+
+def _interp_no_offset(xs, ys):
+    W1, b1, W2, _ = _interp_slopes(xs, ys)
+    o = np.argsort(xs)
+    slopes = np.diff(np.asarray(ys, float)[o]) / np.diff(np.asarray(xs, float)[o])
+    return W1, b1, np.diff(slopes, prepend=0.0).reshape(-1, 1), np.zeros(1)
+
+
+CASES.update({
+    "clip_by_global_norm": dict(
+        reference=lambda grads, max_norm: ref_clip(grads, max_norm),
+        wrong=[_clip_naive, _clip_always],
+        forbidden=["max_norm/norm", "min(1", "hypot", "/scale"]),
+    "adamw_update": dict(
+        reference=lambda *a: ref_adamw(*a),
+        wrong=[_adamw_l2, _adamw_late],
+        forbidden=["1-lr*weight_decay", "(1-lr*wd)", "sqrt(v_hat)+eps", "b1**t"]),
+    "batch_norm_grads": dict(
+        reference=lambda dy, z, gamma, eps=1e-5: ref_bn(dy, z, gamma, eps),
+        wrong=[_bn_no_paths],
+        forbidden=["n*dy-dbeta", "z_hat*dgamma", "dy.sum(axis=0)"]),
+    "interpolating_relu_net": dict(
+        reference=ref_interp,
+        wrong=[_interp_slopes, _interp_no_offset],
+        forbidden=["np.diff", "prepend", "-xs[:-1]", "changeofslope"]),
+})
+
+
 def test_every_check_has_wrong_answers():
     names = exported_checks()
     assert len(names) >= 15, names   # the book's checks; the enumeration must find them

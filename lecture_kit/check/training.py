@@ -145,7 +145,7 @@ def adamw_update(fn):
             return wrong(name, "return three arrays: (theta, m, v) after the step")
         expected = _adamw_reference(*case)
         t, lr, wd = case[4], case[5], case[8]
-        where = f"at step t = {t} with lr = {lr}, weight_decay = {wd}"
+        where = f"at step t = {t} (a case with weight decay)"
         for label, a, b in zip(("m", "v", "theta"), got[1:] + got[:1], expected[1:] + expected[:1]):
             a = np.asarray(a, dtype=float)
             if a.shape != b.shape or not np.allclose(a, b, rtol=1e-9, atol=1e-15):
