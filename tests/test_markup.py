@@ -75,6 +75,12 @@ def source_problems(source: str) -> list[str]:
         for match in CONTROL.finditer(line):
             problems.append(f"line {lineno}: control character {match.group()!r} "
                             f"in {line.strip()[:60]!r}")
+        # The book's MyST reads $$ only as a display block at the start of a line;
+        # inside a line it stays as raw text in the HTML.
+        code_free = CODE_SPAN.sub("", line)
+        if "$$" in code_free and not code_free.lstrip().startswith("$$"):
+            problems.append(f"line {lineno}: $$ inside a line (display math must start "
+                            f"its own line): {line.strip()[:60]!r}")
     md = MarkdownIt("commonmark")
     in_item = 0
     for token in md.parse(source):
@@ -150,11 +156,16 @@ def test_planted_split_math_in_momentum_is_caught(tmp_path):
 @pytest.mark.parametrize("text", [
     "A line with $x$ and\n- $y$ as a real list item.\n",
     "Math in a code span `$` is fine, and so is an escaped \\$ sign.\n",
-    "Display math $$a + b$$ inline, then $c$.\n",
+    "Display math\n\n$$\na + b\n$$ (eq-x)\n\nthen $c$.\n",
     "* $a +\n  b$ wrapped inside one item is fine.\n",
 ])
 def test_well_formed_math_is_not_reported(text):
     assert source_problems(text) == []
+
+
+def test_inline_double_dollar_is_reported():
+    problems = source_problems("A sum $$a + b$$ inside a sentence.\n")
+    assert any("$$ inside a line" in p for p in problems), problems
 
 
 # ---------------------------------------------------------------------------
@@ -235,7 +246,7 @@ def test_planted_defects_are_caught_in_the_html(tmp_path):
     sys.path.insert(0, str(ROOT / "tools"))
     import build_book
 
-    body = ("Clean math $x^2$ and $$\\frac{a}{b}$$ stays quiet.\n\n"
+    body = ("Clean math $x^2$ and a display\n\n$$\n\\frac{a}{b}\n$$\n\nstay quiet.\n\n"
             + SYMMETRY_DEFECT + "\n\n" + MOMENTUM_DEFECT)
     book = _tiny_markdown_book(tmp_path, body)
     # The strict build may stop on warnings; the page is written either way.
@@ -245,7 +256,8 @@ def test_planted_defects_are_caught_in_the_html(tmp_path):
     problems = html_problems(page)
     assert any("raw TeX" in p and ("\\sqrt" in p or "$" in p) for p in problems), problems
     assert any("control character inside math" in p for p in problems), problems
-    clean = _tiny_markdown_book(tmp_path / "clean", "Clean math $x^2$ and $\\beta$.\n") \
-        if (tmp_path / "clean").mkdir() is None else None
+    (tmp_path / "clean").mkdir()
+    clean = _tiny_markdown_book(tmp_path / "clean", "Clean math $x^2$, $\\beta$ and\n\n"
+                                "$$\n\\frac{a}{b} = \\sqrt{c}\n$$\n")
     build_book.build(clean, force=True)
     assert html_problems(clean / "_build" / "html" / "intro.html") == []
