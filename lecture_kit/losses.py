@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations.vector import log_softmax, logsumexp, softmax
+from .activations import vector as _vector
 from .core import numerics as _nx
 from .core.validation import as_float_array, check_same_shape, restore_scalar
 from .core.validation import working_dtype as _work_dtype
@@ -44,6 +44,32 @@ __all__ = [
     "log_softmax",
     "logsumexp",
 ]
+
+
+# ----------------------------------------------------------------------------
+# the vector functions of lecture_kit.activations, under this module's argument names
+# ----------------------------------------------------------------------------
+def softmax(logits, axis: int = -1):
+    """:func:`lecture_kit.activations.softmax` of ``logits`` (the one stable softmax).
+
+    >>> softmax(np.array([1e4, 1e4, -1e4]))
+    array([0.5, 0.5, 0. ])
+    """
+    return _vector.softmax(logits, axis)
+
+
+def log_softmax(logits, axis: int = -1):
+    """:func:`lecture_kit.activations.log_softmax` of ``logits`` (log-sum-exp inside).
+
+    >>> log_softmax(np.array([0.0, 1e4]))  # finite, unlike np.log(softmax(.))
+    array([-10000.,      0.])
+    """
+    return _vector.log_softmax(logits, axis)
+
+
+def logsumexp(x, axis: int = -1):
+    """:func:`lecture_kit.activations.logsumexp` of ``x``: the axis is reduced."""
+    return _vector.logsumexp(x, axis)
 
 
 # ----------------------------------------------------------------------------
