@@ -116,6 +116,22 @@ def _eps(eps) -> float:
     return check_positive(eps, "eps")
 
 
+def _affine_backward(dy, cache, kind, forward: str):
+    """Checked ``dy``, its working copy, and the gradients of ``gamma`` and ``beta``."""
+    if not isinstance(cache, kind):
+        raise TypeError(f"cache must be the {kind.__name__} returned by {forward}")
+    dy = as_float_array(dy, "dy")
+    if dy.shape != cache.x_hat.shape:
+        raise ValueError(f"dy has shape {dy.shape} but the forward input had shape "
+                         f"{cache.x_hat.shape}")
+    d = dy.astype(cache.x_hat.dtype, copy=False)
+    return dy, d, (d * cache.x_hat).sum(axis=0), d.sum(axis=0)
+
+
+def _as_input_dtype(dy, *arrays):
+    return tuple(a.astype(dy.dtype, copy=False) for a in arrays)
+
+
 def batch_norm_init(num_features: int, dtype=np.float64) -> BatchNormState:
     """Running mean 0, running variance 1, no batch seen (PyTorch's initial buffers).
 
@@ -185,19 +201,10 @@ def batch_norm_backward(dy, cache: BatchNormCache):
     >>> np.allclose(dx, 0)      # a shift of every output cannot be reached: mean removed
     True
     """
-    if not isinstance(cache, BatchNormCache):
-        raise TypeError("cache must be the BatchNormCache returned by batch_norm_forward")
-    dy = as_float_array(dy, "dy")
-    if dy.shape != cache.x_hat.shape:
-        raise ValueError(f"dy has shape {dy.shape} but the forward input had shape "
-                         f"{cache.x_hat.shape}")
-    d = dy.astype(cache.x_hat.dtype, copy=False)
-    dbeta = d.sum(axis=0)
-    dgamma = (d * cache.x_hat).sum(axis=0)
+    dy, d, dgamma, dbeta = _affine_backward(dy, cache, BatchNormCache, "batch_norm_forward")
     n = cache.n
     dx = (cache.gamma * cache.inv_std / n) * (n * d - dbeta - cache.x_hat * dgamma)
-    return (dx.astype(dy.dtype, copy=False), dgamma.astype(dy.dtype, copy=False),
-            dbeta.astype(dy.dtype, copy=False))
+    return _as_input_dtype(dy, dx, dgamma, dbeta)
 
 
 def update_running_stats(state: BatchNormState, cache: BatchNormCache,
@@ -308,21 +315,12 @@ def layer_norm_backward(dy, cache: LayerNormCache):
     -------
     (dx, dgamma, dbeta)
     """
-    if not isinstance(cache, LayerNormCache):
-        raise TypeError("cache must be the LayerNormCache returned by layer_norm_forward")
-    dy = as_float_array(dy, "dy")
-    if dy.shape != cache.x_hat.shape:
-        raise ValueError(f"dy has shape {dy.shape} but the forward input had shape "
-                         f"{cache.x_hat.shape}")
-    d = dy.astype(cache.x_hat.dtype, copy=False)
-    dbeta = d.sum(axis=0)
-    dgamma = (d * cache.x_hat).sum(axis=0)
+    dy, d, dgamma, dbeta = _affine_backward(dy, cache, LayerNormCache, "layer_norm_forward")
     dxh = d * cache.gamma
     c = cache.x_hat.shape[1]
     dx = (cache.inv_std / c) * (c * dxh - dxh.sum(axis=1, keepdims=True)
                                 - cache.x_hat * (dxh * cache.x_hat).sum(axis=1, keepdims=True))
-    return (dx.astype(dy.dtype, copy=False), dgamma.astype(dy.dtype, copy=False),
-            dbeta.astype(dy.dtype, copy=False))
+    return _as_input_dtype(dy, dx, dgamma, dbeta)
 
 
 def layer_norm(x, gamma=None, beta=None, eps: float = 1e-5):
