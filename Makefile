@@ -18,6 +18,7 @@ help:
 	@echo "make bench   print the speed tables (bench/)"
 	@echo "make release student versions of the exercises in release/ (one per part)"
 	@echo "make grade SUBMISSIONS=dir   autograde dir/<student>/*.ipynb into grading/results/"
+	@echo "make report  class report and LMS gradebooks again from grading/results/grades.csv"
 	@echo "make clean   remove build outputs (keeps .venv)"
 
 # The environment is (re)installed only when the pins or the package metadata change.
@@ -65,11 +66,17 @@ TIMEOUT ?= 30
 GRADES ?= grading/results
 SUBMISSIONS ?=
 JOBS ?=
-.PHONY: release grade
+.PHONY: release grade report
 
 release: $(STAMP)
 	$(PY) tools/grading.py release
 
 grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder with one sub-folder per student> [TIMEOUT=30] [GRADES=grading/results]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { $(PY) tools/grade_report.py --grade-usage; exit 2; }
 	$(PY) tools/grading.py grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --out "$(GRADES)" $(if $(JOBS),--jobs $(JOBS))
+
+# The class report and the gradebooks again, from $(GRADES)/grades.csv (e.g. with
+# ROSTER=the gradebook exported from Canvas or Moodle, to fill in their student ids).
+ROSTER ?=
+report: $(STAMP)
+	$(PY) tools/grade_report.py --results "$(GRADES)" $(if $(ROSTER),--roster "$(ROSTER)")

@@ -412,12 +412,12 @@ def release(root: Path = ROOT, out: Path | None = None, course: Path | None = No
             for path in sorted(target.rglob("*")):
                 if path.is_file():
                     zf.write(path, path.relative_to(out).as_posix())
-        n = sum(len(c.exercises) for c in assignment.chapters)
-        print(f"{target}/ and {archive.name}: {len(assignment.chapters)} notebook(s), "
-              f"{n} exercise(s), {sum(e.max_score for e in assignment.exercises):g} points")
         written.append(target)
     if not assignments:
         print("no chapter in _toc.yml has nbgrader cells: nothing to release")
+    else:
+        from grade_report import release_summary
+        print(f"released into {out}/:\n" + release_summary(assignments, out))
     return written
 
 
@@ -949,6 +949,9 @@ def grade(submissions: Path, root: Path = ROOT, out: Path | None = None,
     print(f"graded {len(students)} student(s) x {len(wanted)} assignment(s) in {elapsed:.0f} s")
     print(f"  {out / 'grades.csv'}  ({len(rows)} rows)")
     print(f"  {out / 'feedback'}/<student>.html")
+    from grade_report import write_all
+    paths = write_all(out, root)
+    print(f"  {paths['report']}  (class report; gradebooks for Canvas and Moodle beside it)")
     return rows
 
 
