@@ -76,8 +76,12 @@ class Entry:
         return self.score / self.max_score if self.max_score else 1.0
 
 
-def derive_status(score: float | None, reason: str) -> str:
+def derive_status(score: float | None, reason: str, max_score: float | None = None) -> str:
     """The ``status`` of a row written by a grader that did not record one.
+
+    A row whose reason is "all tests passed" but whose score is below
+    ``max_score`` contradicts itself (nbgrader scores an unanswered written
+    answer 0 without asking for a human): it needs review.
 
     >>> derive_status(None, "written answer: to be graded by hand (nbgrader formgrader)")
     'manual'
@@ -87,6 +91,8 @@ def derive_status(score: float | None, reason: str) -> str:
     'not_graded'
     >>> derive_status(4.0, "all tests passed")
     'graded'
+    >>> derive_status(0.0, "all tests passed", max_score=2.0)
+    'needs_review'
     """
     if NOT_GRADED_WORDS.search(reason):
         return "not_graded"
@@ -96,6 +102,8 @@ def derive_status(score: float | None, reason: str) -> str:
         return "needs_review"
     if score is None:
         return "not_graded"
+    if max_score is not None and score < max_score and reason.strip() == ALL_PASSED:
+        return "needs_review"
     return "graded"
 
 
@@ -144,7 +152,7 @@ def read_grades(path: Path) -> list[Entry]:
         if key in seen:
             raise ValueError(f"grades.csv line {line}: a second row for {key[0]!r}, {key[1]!r}")
         seen.add(key)
-        status = (row.get("status") or "").strip() or derive_status(score, row["reason"])
+        status = (row.get("status") or "").strip() or derive_status(score, row["reason"], max_score)
         if status not in STATUSES:
             raise ValueError(f"grades.csv line {line}: unknown status {status!r} "
                              f"(expected one of {', '.join(STATUSES)})")
@@ -228,25 +236,34 @@ def student_totals(entries: list[Entry]) -> dict[str, dict]:
     return out
 
 
+NOT_SUBMITTED = re.compile(r"was not submitted", re.IGNORECASE)
+
+
+def handed_in(e: Entry) -> bool:
+    """False when the student did not hand in the exercise's notebook at all."""
+    return not NOT_SUBMITTED.search(e.reason)
+
+
 def exercise_stats(entries: list[Entry]) -> list[dict]:
     """Per exercise (hardest first): mean and median fraction of the points over the
-    students with a score, and how many scored full, part, zero or are pending."""
+    students who handed the notebook in and have a score, and how many of them scored
+    full, part or zero; how many are pending (by hand) or did not hand it in."""
     lay = layout(entries)
     stats = []
     for p in lay.parts:
         for x in lay.exercises[p]:
             rows = [e for e in entries if e.exercise == x]
-            fr = [e.fraction for e in rows if e.fraction is not None]
+            fr = [e.fraction for e in rows if e.fraction is not None and handed_in(e)]
             stats.append({
                 "exercise": x, "part": p, "max": lay.max_score[x], "n": len(rows),
-                "scored": len(fr),
+                "scored": len(fr), "missing": sum(not handed_in(e) for e in rows),
                 "mean": statistics.fmean(fr) if fr else None,
                 "median": statistics.median(fr) if fr else None,
                 "full": sum(f >= 1 - 1e-9 for f in fr),
                 "half": sum(0.5 <= f < 1 - 1e-9 for f in fr),
                 "some": sum(0 < f < 0.5 for f in fr),
                 "zero": sum(f == 0 for f in fr),
-                "pending": sum(e.score is None for e in rows),
+                "pending": sum(e.score is None and handed_in(e) for e in rows),
                 "review": sum(e.status == "needs_review" for e in rows),
             })
     order = {x: i for i, x in enumerate(lay.all_exercises)}
@@ -538,9 +555,9 @@ STATUS_LABEL = {"needs_review": "needs review", "manual": "to grade by hand",
                 "not_graded": "could not be graded", "graded": "graded"}
 # Colour-blind safe (Okabe-Ito) colours for the score classes.
 COLOURS = {"full": "#009E73", "half": "#56B4E9", "some": "#E69F00", "zero": "#D55E00",
-           "pending": "#BBBBBB"}
+           "pending": "#8C8C8C", "missing": "#DDDDDD"}
 LABELS = {"full": "full marks", "half": "half or more", "some": "less than half",
-          "zero": "zero", "pending": "not scored yet (by hand)"}
+          "zero": "zero", "pending": "not scored yet (by hand)", "missing": "not handed in"}
 
 
 def pct(x: float | None) -> str:
@@ -557,6 +574,11 @@ def _svg(fig, label: str, fig_id: str) -> str:
     text = buf.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r'<svg([^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r"<svg\1", text, count=1)
+    # Two inline SVGs share the page's id space: prefix matplotlib's clip-path ids.
+    for old_id in set(re.findall(r'\sid="([^"]+)"', text)):
+        new_id = f"{fig_id}-{old_id}"
+        text = (text.replace(f'id="{old_id}"', f'id="{new_id}"')
+                .replace(f"#{old_id})", f"#{new_id})").replace(f'"#{old_id}"', f'"#{new_id}"'))
     title = html.escape(label)
     text = text.replace("<svg", f'<svg role="img" aria-label="{title}" id="{fig_id}"', 1)
     text = re.sub(r"(<svg[^>]*>)", rf"\1<title>{title}</title>", text, count=1)
@@ -623,7 +645,7 @@ def exercise_figure(stats: list[dict]) -> tuple[str, str]:
     names = [f"{s['exercise']} ({pct(s['mean'])})" for s in stats]
     y = list(range(len(stats)))
     left = [0] * len(stats)
-    for key in ("full", "half", "some", "zero", "pending"):
+    for key in ("full", "half", "some", "zero", "pending", "missing"):
         widths = [s[key] for s in stats]
         ax.barh(y, widths, left=left, color=COLOURS[key], label=LABELS[key], height=0.75)
         left = [a + b for a, b in zip(left, widths)]
@@ -646,8 +668,9 @@ def exercise_figure(stats: list[dict]) -> tuple[str, str]:
     if pending:
         result += f" {len(pending)} written exercise(s) have no score yet (graded by hand)."
     alt = ("Stacked bars, one per exercise, ordered from hardest (top) to easiest by the mean "
-           "share of points, showing how many students scored full marks, half or more, less "
-           "than half, zero, or are not scored yet." + result)
+           "share of points among the students who handed it in, showing how many students "
+           "scored full marks, half or more, less than half, zero, are not scored yet, or did "
+           "not hand it in." + result)
     return _svg(fig, alt, "fig-exercises"), alt
 
 
@@ -728,7 +751,8 @@ def report_html(entries: list[Entry], out: Path, captions: dict[str, str] | None
     add('<figure aria-labelledby="cap-ex"><div class="figscroll" tabindex="0" role="group" '
         'aria-label="figure, scrolls sideways on a narrow screen">' + ex_svg + "</div>" +
         '<figcaption id="cap-ex">How the class scored on each exercise, hardest first (in '
-        "brackets: the mean share of the exercise's points, over the students with a score)."
+        "brackets: the mean share of the exercise's points, over the students who handed it in "
+        "and have a score)."
         "</figcaption></figure>")
     add('<div class="scroll" tabindex="0"><table><caption>Exercises ranked by the mean share of points '
         '(hardest first)</caption><thead><tr><th scope="col" class="num">rank</th>'
@@ -736,13 +760,14 @@ def report_html(entries: list[Entry], out: Path, captions: dict[str, str] | None
         'points</th><th scope="col" class="num">mean</th><th scope="col" class="num">median'
         '</th><th scope="col" class="num">full marks</th><th scope="col" class="num">zero</th>'
         '<th scope="col" class="num">not scored yet</th><th scope="col" class="num">to review'
-        "</th></tr></thead><tbody>")
+        '</th><th scope="col" class="num">not handed in</th></tr></thead><tbody>')
     for i, s in enumerate(stats, start=1):
         add(f'<tr><td class="num">{i}</td><th scope="row">{esc(s["exercise"])}</th>'
             f'<td>{esc(captions.get(s["part"], s["part"]))}</td><td class="num">{s["max"]:g}</td>'
             f'<td class="num">{pct(s["mean"])}</td><td class="num">{pct(s["median"])}</td>'
             f'<td class="num">{s["full"]}</td><td class="num">{s["zero"]}</td>'
-            f'<td class="num">{s["pending"]}</td><td class="num">{s["review"]}</td></tr>')
+            f'<td class="num">{s["pending"]}</td><td class="num">{s["review"]}</td>'
+            f'<td class="num">{s["missing"]}</td></tr>')
     add("</tbody></table></div></section>")
 
     add('<section aria-labelledby="reasons"><h2 id="reasons">Most common reasons for lost '
@@ -851,16 +876,17 @@ def write_all(out: Path, root: Path = ROOT, roster: Path | None = None,
 def release_table(rows: list[dict]) -> str:
     """An aligned text table of what ``make release`` wrote.
 
-    ``rows``: ``{"part", "assignment", "notebooks", "exercises", "manual", "points", "zip"}``.
+    ``rows``: ``{"part", "notebooks", "exercises", "manual", "points", "zip"}`` (the zip's
+    name is the assignment's).
     """
-    header = ["part", "assignment", "notebooks", "exercises", "by hand", "points", "zip"]
-    body = [[r["part"], r["assignment"], str(r["notebooks"]), str(r["exercises"]),
-             str(r["manual"]), fmt(r["points"]), str(r["zip"])] for r in rows]
+    header = ["part", "notebooks", "exercises", "by hand", "points", "zip"]
+    body = [[r["part"], str(r["notebooks"]), str(r["exercises"]), str(r["manual"]),
+             fmt(r["points"]), str(r["zip"])] for r in rows]
     if len(rows) > 1:
-        body.append(["total", "", str(sum(r["notebooks"] for r in rows)),
+        body.append(["total", str(sum(r["notebooks"] for r in rows)),
                      str(sum(r["exercises"] for r in rows)), str(sum(r["manual"] for r in rows)),
                      fmt(sum(r["points"] for r in rows)), ""])
-    right = {2, 3, 4, 5}
+    right = {1, 2, 3, 4}
     widths = [max(len(x[i]) for x in [header] + body) for i in range(len(header))]
 
     def line(cells):
@@ -883,7 +909,7 @@ def release_summary(assignments, out: Path) -> str:
             shown = os.path.relpath(zip_path)
         except ValueError:
             shown = str(zip_path)
-        rows.append({"part": a.caption, "assignment": a.name, "notebooks": len(a.chapters),
+        rows.append({"part": a.caption, "notebooks": len(a.chapters),
                      "exercises": len(a.exercises), "manual": sum(e.manual for e in a.exercises),
                      "points": sum(e.max_score for e in a.exercises),
                      "zip": shown if not shown.startswith("..") else str(zip_path)})
