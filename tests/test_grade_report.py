@@ -427,7 +427,8 @@ def test_figures_are_inline_svg_with_alt_text_stating_the_result(results):
 def test_release_table_is_aligned_and_sums_the_parts():
     rows = [{"part": "Getting started", "notebooks": 1,
              "exercises": 1, "manual": 0, "points": 3, "zip": "release/getting-started.zip"},
-            {"part": "Activation functions", "notebooks": 6, "exercises": 24, "manual": 12, "points": 60.5,
+            {"part": "Activation functions", "notebooks": 6, "exercises": 24, "manual": 12,
+             "points": 60.5,
              "zip": "release/activation-functions.zip"}]
     text = gr.release_table(rows)
     lines = text.splitlines()
@@ -517,7 +518,7 @@ E2E_TIMEOUT = 5                # seconds per cell: the endless loop costs a few 
 MANUAL_NB, CODE_NB = "backprop", "how_to_use"   # a chapter with a written answer, and one without
 CLASS = {
     # folder name: {grade_id of a solution cell: replacement source, or "keep" the release stub}
-    "Zoë Ångström": {},                                          # everything right, answer written
+    "Zoë Ångström": {},                             # everything right, answer written
     "李雷": {"how_to_use-ex3-solution": "def saturation_edge(threshold):\n    while True:\n"
                                          "        pass\n"},     # endless loop -> timeout
     "crash_kid": {"backprop-ex3-solution": None},                # kernel dies (see _crash)

@@ -543,10 +543,13 @@ figure { margin: 1rem 0 1.6rem; } figcaption { color: #333; font-size: .92rem; }
 figure svg { width: 100%; height: auto; min-width: 34rem; display: block; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; font-size: .85rem;
          white-space: nowrap; }
-.needs_review { background: #fde2c8; color: #6b2f00; } .manual { background: #dde8fb; color: #123a7a; }
-.not_graded { background: #f6d2d2; color: #7a1010; } .graded { background: #d9efe3; color: #0d4a2b; }
+.needs_review { background: #fde2c8; color: #6b2f00; }
+.manual { background: #dde8fb; color: #123a7a; }
+.not_graded { background: #f6d2d2; color: #7a1010; }
+.graded { background: #d9efe3; color: #0d4a2b; }
 a { color: #0645ad; } a:visited { color: #4b2a85; }
-.skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: .5rem; background: #fff; }
+.skip { position: absolute; left: -999px; }
+.skip:focus { left: 1rem; top: .5rem; background: #fff; }
 @media (max-width: 40rem) { body { padding: .5rem .7rem 2rem; } h1 { font-size: 1.35rem; }
   table { font-size: .85rem; } .cards { grid-template-columns: 1fr 1fr; } }
 """
@@ -676,6 +679,10 @@ def exercise_figure(stats: list[dict]) -> tuple[str, str]:
 
 def _link(target: str, text: str, out: Path) -> str:
     esc = html.escape
+    if target and Path(target).is_absolute():
+        target = os.path.relpath(target, out)
+    if target and not (out / target).exists() and (out / "feedback" / Path(target).name).exists():
+        target = f"feedback/{Path(target).name}"      # a path relative to another folder
     if target and (out / target).exists():
         return f'<a href="{esc(Path(target).as_posix(), quote=True)}">{esc(text)}</a>'
     return f"{esc(text)} <small>(no page)</small>"
@@ -720,7 +727,8 @@ def report_html(entries: list[Entry], out: Path, captions: dict[str, str] | None
     add('<ul class="cards" aria-label="Summary">')
     for label, value in [
             ("students", len(lay.students)),
-            ("median total (scored so far)", f"{statistics.median(class_totals):g} / {total_max:g}"),
+            ("median total (scored so far)",
+             f"{statistics.median(class_totals):g} / {total_max:g}"),
             ("students to review", len(students_review)),
             ("answers to grade by hand", status_counts["manual"]),
             ("exercises not graded", status_counts["not_graded"])]:
@@ -754,8 +762,8 @@ def report_html(entries: list[Entry], out: Path, captions: dict[str, str] | None
         "brackets: the mean share of the exercise's points, over the students who handed it in "
         "and have a score)."
         "</figcaption></figure>")
-    add('<div class="scroll" tabindex="0"><table><caption>Exercises ranked by the mean share of points '
-        '(hardest first)</caption><thead><tr><th scope="col" class="num">rank</th>'
+    add('<div class="scroll" tabindex="0"><table><caption>Exercises ranked by the mean '
+        'share of points (hardest first)</caption><thead><tr><th scope="col" class="num">rank</th>'
         '<th scope="col">exercise</th><th scope="col">part</th><th scope="col" class="num">'
         'points</th><th scope="col" class="num">mean</th><th scope="col" class="num">median'
         '</th><th scope="col" class="num">full marks</th><th scope="col" class="num">zero</th>'
@@ -775,7 +783,8 @@ def report_html(entries: list[Entry], out: Path, captions: dict[str, str] | None
         "read on their feedback pages (never a hidden test). Reasons that differ only in a "
         "number count as one.</p>")
     if reasons:
-        add('<div class="scroll" tabindex="0"><table><caption>Top reasons per exercise</caption><thead><tr>'
+        add('<div class="scroll" tabindex="0"><table><caption>Top reasons per exercise'
+            '</caption><thead><tr>'
             '<th scope="col">exercise</th><th scope="col">reason</th><th scope="col" '
             'class="num">students</th></tr></thead><tbody>')
         for s in stats:
@@ -942,7 +951,8 @@ def grade_usage(root: Path = ROOT) -> str:
     existing = [d for d in ("submissions", "grading/submitted")
                 if (root / d).is_dir() and any(p.is_dir() for p in (root / d).iterdir())]
     if existing:
-        text += f"\nOr grade the folder that is already here:\n\n  make grade SUBMISSIONS={existing[0]}\n"
+        text += ("\nOr grade the folder that is already here:\n\n"
+                 f"  make grade SUBMISSIONS={existing[0]}\n")
     return text
 
 
