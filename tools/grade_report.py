@@ -299,8 +299,9 @@ def failure_reasons(entries: list[Entry], secret: set[str] | None = None,
                     top: int = 3) -> dict[str, list[tuple[str, int]]]:
     """Per exercise, the ``top`` most common reasons for lost points, with their counts.
 
-    A row's reason is split at ``"; "``; reasons that differ only in their
-    numbers count as one (the most frequent wording is shown). Rows with full
+    A row's reason is split into its reasons (:func:`split_reasons`); reasons
+    that differ only in their numbers count as one, shown with "…" for the
+    numbers. Rows with full
     marks, and the notes "all tests passed" and "to be graded by hand", are
     not failures. Every reason goes through ``grading.scrub`` with ``secret``.
     """
@@ -316,8 +317,10 @@ def failure_reasons(entries: list[Entry], secret: set[str] | None = None,
             groups[e.exercise][_NUMBER.sub("#", part)][part] += 1
     out = {}
     for x, by_key in groups.items():
-        ranked = sorted(((sum(c.values()), c.most_common(1)[0][0]) for c in by_key.values()),
-                        key=lambda t: (-t[0], t[1]))
+        # One wording: shown as is; several (numbers differ): numbers shown as "…".
+        ranked = sorted(((sum(c.values()), c.most_common(1)[0][0] if len(c) == 1
+                          else _NUMBER.sub("…", c.most_common(1)[0][0]))
+                         for c in by_key.values()), key=lambda t: (-t[0], t[1]))
         out[x] = [(text, n) for n, text in ranked[:top]]
     return out
 
@@ -524,7 +527,7 @@ def moodle_rows(entries: list[Entry], captions: dict[str, str] | None = None,
 CSS = """
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.5;
-       max-width: 62rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; color: #1d1d1d; }
+       max-width: 72rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; color: #1d1d1d; }
 h1 { font-size: 1.7rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem;
   border-bottom: 1px solid #ccc; padding-bottom: .2rem; } h3 { margin-bottom: .3rem; }
 .lead { color: #444; margin-top: 0; }
@@ -537,7 +540,9 @@ table { border-collapse: collapse; font-size: .92rem; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { border: 1px solid #bbb; padding: .3rem .5rem; text-align: left; vertical-align: top; }
 thead th { background: #eee; } td.num, th.num { text-align: right; white-space: nowrap; }
-td.reason { min-width: 14rem; }
+td.reason { min-width: 14rem; } .id { white-space: nowrap; }
+ul.names { margin: 0; padding: 0; list-style: none; display: flex; flex-wrap: wrap;
+           gap: .1rem .9rem; }
 figure { margin: 1rem 0 1.6rem; } figcaption { color: #333; font-size: .92rem; }
 .figscroll { overflow-x: auto; }
 figure svg { width: 100%; height: auto; min-width: 34rem; display: block; }
@@ -640,9 +645,12 @@ def part_figure(entries: list[Entry], captions: dict[str, str]) -> tuple[str, st
 
 
 def exercise_figure(stats: list[dict]) -> tuple[str, str]:
-    """Stacked horizontal bars: per exercise (hardest at the top), how many students
-    scored full marks, half or more, less than half, zero, or await a grade by hand."""
+    """Stacked horizontal bars: per exercise with a score (hardest at the top), how many
+    students scored full marks, half or more, less than half or zero, await a grade by
+    hand, or did not hand it in. Exercises nobody has a score for yet are left out."""
     plt = _matplotlib()
+    pending = [s["exercise"] for s in stats if s["mean"] is None]
+    stats = [s for s in stats if s["mean"] is not None] or stats
     height = 1.0 + 0.26 * len(stats)
     fig, ax = plt.subplots(figsize=(7, height))
     names = [f"{s['exercise']} ({pct(s['mean'])})" for s in stats]
@@ -653,7 +661,7 @@ def exercise_figure(stats: list[dict]) -> tuple[str, str]:
         ax.barh(y, widths, left=left, color=COLOURS[key], label=LABELS[key], height=0.75)
         left = [a + b for a, b in zip(left, widths)]
     ax.set_yticks(y, names, fontsize=8.5)
-    ax.invert_yaxis()
+    ax.set_ylim(len(stats) - 0.5, -0.5)            # hardest at the top, no empty margin
     ax.set_xlabel("students")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.spines[["top", "right"]].set_visible(False)
@@ -667,9 +675,9 @@ def exercise_figure(stats: list[dict]) -> tuple[str, str]:
                   f"{hard['zero']} of {hard['scored']} scored zero); easiest: "
                   f"{easy['exercise']} (mean {pct(easy['mean'])}, {easy['full']} of "
                   f"{easy['scored']} full marks).")
-    pending = [s["exercise"] for s in stats if s["mean"] is None]
     if pending:
-        result += f" {len(pending)} written exercise(s) have no score yet (graded by hand)."
+        result += (f" Left out: {len(pending)} exercise(s) with no score yet (written "
+                   "answers to grade by hand).")
     alt = ("Stacked bars, one per exercise, ordered from hardest (top) to easiest by the mean "
            "share of points among the students who handed it in, showing how many students "
            "scored full marks, half or more, less than half, zero, are not scored yet, or did "
@@ -760,28 +768,32 @@ def report_html(entries: list[Entry], out: Path, captions: dict[str, str] | None
         'aria-label="figure, scrolls sideways on a narrow screen">' + ex_svg + "</div>" +
         '<figcaption id="cap-ex">How the class scored on each exercise, hardest first (in '
         "brackets: the mean share of the exercise's points, over the students who handed it in "
-        "and have a score)."
+        "and have a score). Exercises that have no score yet (written answers to grade by hand) "
+        "are left out; the table lists them last."
         "</figcaption></figure>")
     add('<div class="scroll" tabindex="0"><table><caption>Exercises ranked by the mean '
         'share of points (hardest first)</caption><thead><tr><th scope="col" class="num">rank</th>'
         '<th scope="col">exercise</th><th scope="col">part</th><th scope="col" class="num">'
         'points</th><th scope="col" class="num">mean</th><th scope="col" class="num">median'
         '</th><th scope="col" class="num">full marks</th><th scope="col" class="num">zero</th>'
-        '<th scope="col" class="num">not scored yet</th><th scope="col" class="num">to review'
-        '</th><th scope="col" class="num">not handed in</th></tr></thead><tbody>')
+        '<th scope="col" class="num">by hand</th><th scope="col" class="num">to review'
+        '</th><th scope="col" class="num">missing</th></tr></thead><tbody>')
     for i, s in enumerate(stats, start=1):
-        add(f'<tr><td class="num">{i}</td><th scope="row">{esc(s["exercise"])}</th>'
+        add(f'<tr><td class="num">{i}</td><th scope="row" class="id">{esc(s["exercise"])}</th>'
             f'<td>{esc(captions.get(s["part"], s["part"]))}</td><td class="num">{s["max"]:g}</td>'
             f'<td class="num">{pct(s["mean"])}</td><td class="num">{pct(s["median"])}</td>'
             f'<td class="num">{s["full"]}</td><td class="num">{s["zero"]}</td>'
             f'<td class="num">{s["pending"]}</td><td class="num">{s["review"]}</td>'
             f'<td class="num">{s["missing"]}</td></tr>')
-    add("</tbody></table></div></section>")
+    add("</tbody></table></div><p>Mean and median: share of the exercise's points among the "
+        "students who handed the notebook in and have a score. <em>by hand</em>: written "
+        "answers not graded yet; <em>to review</em>: see below; <em>missing</em>: the notebook "
+        "was not handed in.</p></section>")
 
     add('<section aria-labelledby="reasons"><h2 id="reasons">Most common reasons for lost '
         "points</h2><p>From the reasons in <code>grades.csv</code>, which are what students "
         "read on their feedback pages (never a hidden test). Reasons that differ only in a "
-        "number count as one.</p>")
+        "number count as one, with the numbers shown as …</p>")
     if reasons:
         add('<div class="scroll" tabindex="0"><table><caption>Top reasons per exercise'
             '</caption><thead><tr>'
@@ -790,7 +802,8 @@ def report_html(entries: list[Entry], out: Path, captions: dict[str, str] | None
         for s in stats:
             items = reasons.get(s["exercise"], [])
             for k, (text, count) in enumerate(items):
-                head = (f'<th scope="rowgroup" rowspan="{len(items)}">{esc(s["exercise"])}</th>'
+                head = (f'<th scope="rowgroup" rowspan="{len(items)}" class="id">'
+                        f'{esc(s["exercise"])}</th>'
                         if k == 0 else "")
                 add(f'<tr>{head}<td class="reason">{esc(text)}</td>'
                     f'<td class="num">{count}</td></tr>')
@@ -803,23 +816,48 @@ def report_html(entries: list[Entry], out: Path, captions: dict[str, str] | None
         "<p>Endless loops, dead kernels, tampering flags and notebooks that could not be read "
         "(check that the score is fair), exercises the grader could not grade, and written "
         "answers to grade by hand (nbgrader's formgrader in <code>grading/</code>).</p>")
-    if review:
-        order = {"not_graded": 0, "needs_review": 1, "manual": 2}
-        review.sort(key=lambda e: (order[e.status], _sort_key(e.student), e.exercise))
-        add(f'<div class="scroll" tabindex="0"><table><caption>{len(review)} exercise(s) of '
-            f"{len({e.student for e in review})} student(s)</caption><thead><tr>"
+    check = [e for e in review if e.status != "manual"]
+    by_hand: dict[str, list[str]] = defaultdict(list)
+    for e in review:
+        if e.status == "manual":
+            by_hand[e.student].append(e.exercise)
+    if check:
+        order = {"not_graded": 0, "needs_review": 1}
+        check.sort(key=lambda e: (order[e.status], _sort_key(e.student), e.exercise))
+        add(f'<div class="scroll" tabindex="0"><table><caption>{len(check)} exercise(s) of '
+            f"{len({e.student for e in check})} student(s) to check</caption><thead><tr>"
             '<th scope="col">student</th><th scope="col">exercise</th><th scope="col">status'
             '</th><th scope="col" class="num">score</th><th scope="col">reason</th></tr>'
             "</thead><tbody>")
-        for e in review:
+        for e in check:
             add(f'<tr><th scope="row">{_link(e.feedback, e.student, out)}</th>'
-                f"<td>{esc(e.exercise)}</td><td><span class=\"badge {e.status}\">"
+                f"<td class=\"id\">{esc(e.exercise)}</td><td><span class=\"badge {e.status}\">"
                 f"{esc(STATUS_LABEL[e.status])}</span></td>"
                 f'<td class="num">{fmt(e.score) or "–"} / {e.max_score:g}</td>'
                 f'<td class="reason">{esc(scrub(e.reason))}</td></tr>')
         add("</tbody></table></div>")
     else:
-        add("<p>None.</p>")
+        add("<p>No submission needs checking (no endless loop, dead kernel, flag or "
+            "unreadable notebook).</p>")
+    if by_hand:
+        # Students with the same answers to grade share a row: usually the whole class.
+        groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for student, exercises in by_hand.items():
+            groups[tuple(sorted(exercises))].append(student)
+        rows = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        n_answers = sum(len(v) for v in by_hand.values())
+        add(f'<div class="scroll" tabindex="0"><table><caption>{n_answers} written answer(s) '
+            f"of {len(by_hand)} student(s) to grade by hand</caption><thead><tr>"
+            '<th scope="col">written answers</th><th scope="col" class="num">students</th>'
+            '<th scope="col">who (feedback pages)</th></tr></thead><tbody>')
+        for exercises, students in rows:
+            people = sorted(students, key=_sort_key)
+            add('<tr><td><ul class="names">'
+                + "".join(f'<li class="id">{esc(x)}</li>' for x in exercises)
+                + f'</ul></td><td class="num">{len(people)}</td><td><ul class="names">'
+                + "".join(f"<li>{_link(totals[s]['feedback'], s, out)}</li>" for s in people)
+                + "</ul></td></tr>")
+        add("</tbody></table></div>")
     add("</section>")
 
     add('<section aria-labelledby="students"><h2 id="students">All students and their '
