@@ -61,11 +61,17 @@ clean:
 
 # Exercises for instructors (book/instructor.md). `make release` writes
 # release/<assignment>/ and release/<assignment>.zip; `make grade SUBMISSIONS=dir`
-# (one sub-folder per student) writes $(GRADES)/grades.csv and $(GRADES)/feedback/.
+# (one sub-folder per student, or nbgrader's submitted/ folder; never modified)
+# writes $(GRADES)/grades.csv, $(GRADES)/feedback/ and $(GRADES)/grading.log; each
+# student's kernels run in the sandbox of tools/sandbox.py (book/instructor.md).
 TIMEOUT ?= 30
 GRADES ?= grading/results
 SUBMISSIONS ?=
 JOBS ?=
+ASSIGNMENT ?=
+SANDBOX ?=
+OVERRIDES ?=
+MEMORY ?=
 .PHONY: release grade report
 
 release: $(STAMP)
@@ -73,7 +79,9 @@ release: $(STAMP)
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { $(PY) tools/grade_report.py --grade-usage; exit 2; }
-	$(PY) tools/grading.py grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --out "$(GRADES)" $(if $(JOBS),--jobs $(JOBS))
+	$(PY) tools/grading.py grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --out "$(GRADES)" $(if $(JOBS),--jobs $(JOBS)) \
+	  $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(SANDBOX),--sandbox $(SANDBOX)) \
+	  $(if $(OVERRIDES),--overrides "$(OVERRIDES)") $(if $(MEMORY),--memory $(MEMORY))
 
 # The class report and the gradebooks again, from $(GRADES)/grades.csv (e.g. with
 # ROSTER=the gradebook exported from Canvas or Moodle, to fill in their student ids).

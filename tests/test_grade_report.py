@@ -403,7 +403,7 @@ def test_report_scrubs_secret_lines_from_reasons(results):
     _, paths = results
     raw = html.unescape(paths["report"].read_text(encoding="utf-8"))
     assert "edge(1e-6)" not in raw
-    assert "[hidden]" in raw
+    assert "[hidden]" in raw or "withheld" in raw       # grading.scrub's replacement
 
 
 def test_most_common_reasons_are_counted(results):
@@ -537,7 +537,9 @@ CLASS = {
     "Zoë Ångström": {},                             # everything right, answer written
     "李雷": {"how_to_use-ex3-solution": "def saturation_edge(threshold):\n    while True:\n"
                                          "        pass\n"},     # endless loop -> timeout
-    "crash_kid": {"backprop-ex3-solution": None},                # kernel dies (see _crash)
+    "crash_kid": {"backprop-ex3-solution": None},                # kernel dies (see _e2e_source)
+    "flagged": {"backprop-ex3-solution": "def linear_backward(X, W, dY):\n    import inspect\n"
+                                         "    return dY @ W.T, X.T @ dY\n"},  # tamper flag
     "unanswered": {"backprop-ex2-answer": "keep"},                # written answer left empty
 }
 ANSWER = "Each weight's gradient is the upstream gradient times the local derivative."
@@ -592,7 +594,8 @@ def graded_class(tmp_path_factory):
 
 def _expected_review(rows: list[dict]) -> set[tuple[str, str]]:
     """The rows that need a human, from the class plan (not from the module)."""
-    want = {("李雷", "how_to_use-ex3"), ("crash_kid", "backprop-ex3")}
+    want = {("李雷", "how_to_use-ex3"), ("crash_kid", "backprop-ex3"),
+            ("flagged", "backprop-ex3")}
     want |= {(r["student"], r["exercise"]) for r in rows if r["score"] == ""}   # by hand
     # a score below the maximum although "all tests passed" (an unanswered written answer)
     want |= {(r["student"], r["exercise"]) for r in rows if r["reason"] == "all tests passed"
@@ -606,6 +609,11 @@ def test_e2e_grades_csv_has_the_planned_outcomes(graded_class):
     assert set(s for s, _ in rows) == set(CLASS)
     assert "did not finish" in rows[("李雷", "how_to_use-ex3")]["reason"]
     assert "kernel died" in rows[("crash_kid", "backprop-ex3")]["reason"]
+    assert rows[("flagged", "backprop-ex3")]["reason"].startswith("needs review:")
+    assert "inspect" in rows[("flagged", "backprop-ex3")]["reason"]
+    for key in [("李雷", "how_to_use-ex3"), ("crash_kid", "backprop-ex3"),
+                ("flagged", "backprop-ex3")]:
+        assert rows[key]["status"] == "needs_review", rows[key]
     # a written answer is left for a human when the student wrote one
     assert rows[("Zoë Ångström", "backprop-ex2")]["score"] == ""
     for s in CLASS:                        # chapters of the part not handed in score 0
@@ -642,13 +650,10 @@ def test_e2e_unanswered_written_answer_is_listed_for_review(graded_class):
 
 
 @pytest.mark.grading
-@pytest.mark.xfail(reason="tools/grading.py writes 'all tests passed' for an unanswered "
-                          "written answer that nbgrader scored 0 (grader bug, reported)",
-                   strict=False)
 def test_e2e_unanswered_written_answer_has_an_honest_reason(graded_class):
     row = next(r for r in graded_class["rows"]
                if r["student"] == "unanswered" and r["exercise"] == "backprop-ex2")
-    assert not (row["score"] == "0" and row["reason"] == "all tests passed"), row
+    assert row["score"] == "0" and "not answered" in row["reason"], row
 
 
 @pytest.mark.grading

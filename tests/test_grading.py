@@ -418,7 +418,11 @@ def test_grading_finishes_in_bounded_time(graded):
 
 def test_grades_csv_has_one_row_per_student_and_exercise(graded):
     rows = graded["rows"]
-    assert list(rows[0]) == ["student", "assignment", "exercise", "score", "max_score", "reason"]
+    assert list(rows[0]) == ["student", "assignment", "exercise", "score", "max_score", "reason",
+                             "status", "feedback"]
+    assert {r["status"] for r in rows} <= {"graded", "needs_review", "not_graded", "manual"}
+    for r in rows:
+        assert (graded["out"] / r["feedback"]).is_file(), r
     source = nbformat.read(BOOK / f"{TARGET_NB}.ipynb", as_version=4)
     exercises = set(points(source))
     students = set(STUDENTS) | {"broken_file", "empty_folder"}

@@ -40,6 +40,8 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import functools
+import json
 import html
 import logging
 import os
@@ -48,6 +50,7 @@ import shutil
 import subprocess
 import sys
 import time
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,8 +243,14 @@ def secrets(nb) -> dict[str, set[str]]:
     return {"hidden": keep(hidden), "solution": keep(solution)}
 
 
+@functools.lru_cache(maxsize=65536)
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """``text`` for comparisons: NFKC-normalised, without any whitespace or invisible
+    format character (so NBSP, ideographic spaces, zero-width joiners or full-width
+    letters cannot hide a copied line)."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text
+                   if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Zs"))
 
 
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()\nYOUR ANSWER HERE"
@@ -269,23 +278,36 @@ def visible_text(path: Path) -> str:
 
 
 def leaks(text: str, lines: set[str]) -> list[str]:
-    """The secret ``lines`` that occur in ``text`` (whitespace-insensitive)."""
+    """The secret ``lines`` that occur in ``text`` (whitespace- and Unicode-insensitive)."""
     squashed = _squash(text)
-    return sorted(ln for ln in lines if _squash(ln) in squashed)
+    return sorted(ln for ln in lines if _squash(ln) and _squash(ln) in squashed)
 
 
-def scrub(text: str, lines: set[str]) -> str:
-    """Replace any secret line inside ``text`` by ``[hidden]``."""
-    for ln in sorted(lines, key=len, reverse=True):
-        text = text.replace(ln, "[hidden]")
-    return text
+def scrub(text: str, lines: set[str], replacement: str = "[details withheld]") -> str:
+    """``text``, or ``replacement`` when any secret line occurs in it in any spelling."""
+    return replacement if leaks(text, lines) else text
+
+
+def course_secrets(root: Path = ROOT) -> set[str]:
+    """Hidden-test and solution lines of every chapter of the course (all parts)."""
+    import nbformat
+
+    found: set[str] = set()
+    for _, paths in toc_parts(root):
+        for path in paths:
+            try:
+                s = secrets(nbformat.read(path, as_version=4))
+            except Exception:  # noqa: BLE001 - a chapter without nbgrader cells
+                continue
+            found |= s["hidden"] | s["solution"]
+    return found
 
 
 # ---------------------------------------------------------------------------
 # The nbgrader course directory
 # ---------------------------------------------------------------------------
 
-def nbgrader_config(course: Path, timeout: int = DEFAULT_TIMEOUT):
+def nbgrader_config(course: Path, timeout: int = DEFAULT_TIMEOUT, sandbox: dict | None = None):
     from traitlets.config import Config
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
@@ -296,6 +318,14 @@ def nbgrader_config(course: Path, timeout: int = DEFAULT_TIMEOUT):
     cfg.CourseDirectory.course_id = "why-deep-networks-train"
     cfg.Execute.timeout = timeout
     cfg.RobustExecute.timeout = timeout
+    if sandbox is not None:
+        # Every student kernel starts through tools/sandbox.py, always the course's
+        # own Python kernel (never one named by the submitted notebook).
+        cfg.RobustExecute.kernel_manager_class = sandbox_kernel_manager()
+        cfg.RobustExecute.kernel_name = "python3"
+        if sandbox["mode"] != "none":
+            cfg.KernelManager.transport = "ipc"           # no network inside the sandbox
+            cfg.KernelManager.ip = str(Path(sandbox["conn"]) / "k")
     cfg.Autograde.autograde_preprocessors = [
         robust_execute(), IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
@@ -303,10 +333,10 @@ def nbgrader_config(course: Path, timeout: int = DEFAULT_TIMEOUT):
     return cfg
 
 
-def _api(course: Path, timeout: int = DEFAULT_TIMEOUT):
+def _api(course: Path, timeout: int = DEFAULT_TIMEOUT, sandbox: dict | None = None):
     from nbgrader.apps import NbGraderAPI
 
-    api = NbGraderAPI(config=nbgrader_config(course, timeout))
+    api = NbGraderAPI(config=nbgrader_config(course, timeout, sandbox))
     api.log.setLevel(logging.ERROR)
     return api
 
@@ -333,6 +363,7 @@ def prepare_course(assignments: list[Assignment], course: Path,
         for chapter in assignment.chapters:
             nb = nbformat.read(chapter.path, as_version=4)
             for cell in nb.cells:
+                cell.metadata.pop("lecture_kit", None)   # instructor-only (forbidden, mutants)
                 if cell.cell_type == "code":
                     cell.outputs, cell.execution_count = [], None
             nbformat.write(nb, folder / chapter.path.name)
@@ -358,6 +389,8 @@ def release_problems(assignment: Assignment, folder: Path) -> list[str]:
             for line in leaks(text, lines):
                 problems.append(f"{target.name}: {kind} text in the release: {line!r}")
         released = nbformat.read(target, as_version=4)
+        if any("lecture_kit" in c.get("metadata", {}) for c in released.cells):
+            problems.append(f"{target.name}: the release carries metadata.lecture_kit")
         if any(c.get("outputs") for c in released.cells if c.cell_type == "code"):
             problems.append(f"{target.name}: the release carries outputs")
         for exercise in chapter.exercises:
@@ -454,6 +487,8 @@ def _make_robust_execute():
         raise_on_iopub_timeout = Bool(False).tag(config=True)
         shutdown_kernel = Unicode("immediate").tag(config=True)
         max_restarts = Integer(6).tag(config=True)
+        max_output_bytes = Integer(100_000, help="output kept per cell; the rest is cut"
+                                   ).tag(config=True)
         notebook_budget = Integer(0, help="seconds for the whole notebook; 0: 20 x timeout"
                                   ).tag(config=True)
 
@@ -498,12 +533,33 @@ def _make_robust_execute():
                         pending.pop(0)
                 restarts += failure is not None
 
+        def output(self, outs, msg, display_id, cell_index):
+            used = self._output_used.get(cell_index, 0)
+            size = _content_size(msg.get("content"))
+            if used + size > self.max_output_bytes:
+                if used <= self.max_output_bytes:
+                    from nbformat.v4 import new_output
+
+                    outs.append(new_output("stream", name="stdout", text=(
+                        f"[output cut by the grader: this cell produced more than "
+                        f"{self.max_output_bytes // 1000} kB]\n")))
+                self._output_used[cell_index] = self.max_output_bytes + 1
+                return None
+            self._output_used[cell_index] = used + size
+            return super().output(outs, msg, display_id, cell_index)
+
+        def _update_display_id(self, display_id, msg):
+            if _content_size(msg.get("content")) > self.max_output_bytes:
+                return None
+            return super()._update_display_id(display_id, msg)
+
         def _not_run(self, cells, indices, why):
             for j in indices:
                 cells[j].outputs.append(_error_output("NotRun", f"not run: {why}"))
 
         def preprocess(self, nb, resources=None, km=None):
             NotebookClient.__init__(self, nb, km)
+            self._output_used = {}
             self.reset_execution_trackers()
             self._check_assign_resources(resources)
             budget = self.notebook_budget or 20 * (self.timeout or DEFAULT_TIMEOUT)
@@ -513,7 +569,48 @@ def _make_robust_execute():
     return RobustExecute
 
 
+def _content_size(content, depth: int = 0) -> int:
+    """Rough size in bytes of a kernel message's content (strings counted in full)."""
+    if isinstance(content, str):
+        return len(content)
+    if depth > 6:
+        return 0
+    if isinstance(content, dict):
+        return sum(_content_size(v, depth + 1) + len(str(k)) for k, v in content.items())
+    if isinstance(content, (list, tuple)):
+        return sum(_content_size(v, depth + 1) for v in content)
+    return 8
+
+
 _ROBUST_EXECUTE = []
+_SANDBOX_KM = []
+SANDBOX = Path(__file__).resolve().parent / "sandbox.py"
+
+
+def sandbox_kernel_manager():
+    """A KernelManager that starts every kernel through ``tools/sandbox.py``."""
+    if not _SANDBOX_KM:
+        from jupyter_client.manager import AsyncKernelManager
+        from traitlets import default
+
+        class SandboxKernelManager(AsyncKernelManager):
+            @default("connection_file")
+            def _sandbox_connection_file(self):
+                import uuid
+
+                folder = os.environ.get("JUPYTER_RUNTIME_DIR") or "."
+                return os.path.join(folder, f"kernel-{uuid.uuid4().hex[:12]}.json")
+
+            def format_kernel_cmd(self, extra_arguments=None):
+                cmd = super().format_kernel_cmd(extra_arguments)
+                config = os.environ.get("LK_SANDBOX_CONFIG")
+                if not config:
+                    raise RuntimeError("refusing to start a student kernel without a sandbox "
+                                       "(LK_SANDBOX_CONFIG is not set)")
+                return [sys.executable, str(SANDBOX), config, "--"] + cmd
+
+        _SANDBOX_KM.append(SandboxKernelManager)
+    return _SANDBOX_KM[0]
 
 
 def robust_execute():
@@ -524,8 +621,17 @@ def robust_execute():
 
 
 # ---------------------------------------------------------------------------
-# Grading
+# Grading: rows, names, what each student handed in
 # ---------------------------------------------------------------------------
+
+CSV_COLUMNS = ["student", "assignment", "exercise", "score", "max_score", "reason",
+               "status", "feedback"]
+STATUSES = ("graded", "needs_review", "not_graded", "manual")
+LOG_NAME = "grading.log"
+OVERRIDES_NAME = "overrides.csv"
+UID_BASE = int(os.environ.get("LK_SANDBOX_UID_BASE", "61000"))
+MAX_NOTEBOOK_BYTES = 20_000_000
+
 
 @dataclass
 class Row:
@@ -535,49 +641,120 @@ class Row:
     score: float | None
     max_score: float
     reason: str
+    status: str = "graded"       # graded | needs_review | not_graded | manual
+    feedback: str = ""           # the feedback page, relative to the results folder
+
+
+def display_name(name: str) -> str:
+    """A file name as text any output can hold: bytes that are not UTF-8 become ``\\xNN``,
+    control characters are escaped (``os.fsdecode`` names carry surrogates)."""
+    text = os.fsencode(name).decode("utf-8", errors="backslashreplace")
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def student_id(name: str, taken: set[str]) -> str:
-    base = re.sub(r"[^A-Za-z0-9_.-]", "_", name).strip("._") or "student"
-    candidate, n = base, 1
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", display_name(name)).strip("._") or "student"
+    candidate, n = base[:80], 1
     while candidate in taken:
         n += 1
-        candidate = f"{base}_{n}"
+        candidate = f"{base[:80]}_{n}"
     taken.add(candidate)
     return candidate
 
 
-def find_notebooks(folder: Path, stems: set[str]) -> tuple[dict[str, Path], list[str]]:
-    """Map chapter stems to the student's notebooks; return notes about extra or duplicate files."""
-    found: dict[str, list[Path]] = {}
-    notes = []
-    for path in sorted(folder.rglob("*.ipynb")):
-        if any(p.startswith(".") or p in ("__MACOSX", ".ipynb_checkpoints")
-               for p in path.relative_to(folder).parts):
-            continue
-        stem = path.stem if path.stem in stems else _chapter_of(path, stems)
-        if stem is not None:
-            found.setdefault(stem, []).append(path)
+def _skipped(part: str) -> bool:
+    return part.startswith(".") or part in ("__MACOSX", "__pycache__")
+
+
+def student_folders(submissions: Path) -> tuple[Path, dict[str, Path], dict[str, str]]:
+    """``(folder read, {student: folder}, {student: why refused})``.
+
+    ``submissions`` is a folder with one sub-folder per student (notebooks anywhere
+    inside), nbgrader's ``submitted/`` folder (``<student>/<assignment>/*.ipynb``),
+    or an nbgrader course root holding ``submitted/``. Nothing in it is modified.
+    """
+    if (submissions / "submitted").is_dir() and any(
+            (submissions / n).exists() for n in ("gradebook.db", "nbgrader_config.py")):
+        submissions = submissions / "submitted"
+    students: dict[str, Path] = {}
+    refused: dict[str, str] = {}
+    with os.scandir(submissions) as entries:
+        for entry in sorted(entries, key=lambda e: os.fsencode(e.name)):
+            if _skipped(entry.name):
+                continue
+            name = display_name(entry.name)
+            while name in students or name in refused:
+                name += "_"
+            if entry.is_symlink():
+                if os.path.isdir(entry.path):
+                    refused[name] = ("the student's folder is a symbolic link: refused, "
+                                     "nothing in it was graded")
+            elif entry.is_dir(follow_symlinks=False):
+                students[name] = Path(entry.path)
+    return submissions, students, refused
+
+
+@dataclass
+class Handed:
+    """What one student handed in: candidate notebooks per chapter and notes."""
+    copies: dict[str, list[Path]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def find_notebooks(folder: Path, chapters: dict[str, str]) -> Handed:
+    """Every notebook of the course in ``folder`` (``chapters``: stem -> assignment).
+
+    Symbolic links (files or folders) and anything resolving outside ``folder`` are
+    refused; a notebook inside a folder named after another assignment (nbgrader's
+    layout) is ignored; renamed notebooks are recognised by their grade ids.
+    """
+    handed = Handed()
+    base = os.path.realpath(folder)
+    assignments = set(chapters.values())
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        rel_dir = Path(dirpath).relative_to(folder)
+        for d in list(dirnames):
+            full = os.path.join(dirpath, d)
+            if _skipped(d):
+                dirnames.remove(d)
+            elif os.path.islink(full):
+                dirnames.remove(d)
+                handed.notes.append(f"{display_name(str(rel_dir / d))} is a symbolic link: "
+                                    "refused")
+        for f in sorted(filenames):
+            path = Path(dirpath) / f
+            rel = display_name(str(rel_dir / f))
+            if not f.endswith(".ipynb"):
+                continue
+            if path.is_symlink():
+                handed.notes.append(f"{rel} is a symbolic link: refused")
+                continue
+            real = os.path.realpath(path)
+            if not real.startswith(base + os.sep) or not path.is_file():
+                handed.notes.append(f"{rel} is not a regular file inside the student's "
+                                    "folder: refused")
+                continue
+            stem = path.stem if path.stem in chapters else _chapter_of(path, set(chapters))
+            if stem is None:
+                handed.notes.append(f"{rel} is not a notebook of the course: ignored")
+                continue
+            top = rel_dir.parts[0] if rel_dir.parts else None
+            if top in assignments and chapters[stem] != top:
+                handed.notes.append(f"{rel} belongs to the assignment {chapters[stem]}, not "
+                                    f"to {top}: ignored")
+                continue
             if stem != path.stem:
-                notes.append(f"{path.relative_to(folder)} was graded as {stem}.ipynb "
-                             "(renamed file, recognised by its exercises)")
-        else:
-            notes.append(f"{path.relative_to(folder)} is not a notebook of the course: ignored")
-    chosen = {}
-    for stem, paths in found.items():
-        paths.sort(key=lambda p: (len(p.relative_to(folder).parts), -p.stat().st_mtime))
-        chosen[stem] = paths[0]
-        if len(paths) > 1:
-            notes.append(f"several copies of {stem}.ipynb: graded "
-                         f"{paths[0].relative_to(folder)}")
-    return chosen, notes
+                handed.notes.append(f"{rel} was graded as {stem}.ipynb (renamed file, "
+                                    "recognised by its exercises)")
+            handed.copies.setdefault(stem, []).append(path)
+    return handed
 
 
 def _chapter_of(path: Path, stems: set[str]) -> str | None:
     """The chapter a renamed notebook belongs to, from its grade ids (``<stem>-ex<N>-...``)."""
-    import json
-
     try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return None
         for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
             grade_id = str(cell["metadata"]["nbgrader"]["grade_id"]) \
                 if "nbgrader" in cell.get("metadata", {}) else ""
@@ -591,6 +768,47 @@ def _chapter_of(path: Path, stems: set[str]) -> str | None:
 
 def _norm(source: str) -> str:
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def _read_notebook(path: Path):
+    import nbformat
+
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        raise ValueError("larger than 20 MB")
+    with open(path, encoding="utf-8", errors="strict") as fh:
+        return nbformat.read(fh, as_version=4)
+
+
+def _untouched(nb, released) -> bool:
+    """True when every solution cell of ``nb`` is still the release's stub."""
+    stubs = {nbgrader_meta(c).get("grade_id"): _norm(c.source) for c in released.cells
+             if nbgrader_meta(c).get("solution")}
+    mine = {nbgrader_meta(c).get("grade_id"): _norm(c.source) for c in nb.cells
+            if nbgrader_meta(c).get("grade_id") in stubs}
+    return all(mine.get(g, s) == s for g, s in stubs.items())
+
+
+def choose_copy(stem: str, paths: list[Path], folder: Path, released) -> tuple[Path, list[str]]:
+    """One notebook among several copies: a worked copy before the untouched stub, then the
+    shallowest, then the newest; the choice is reported."""
+    if len(paths) == 1:
+        return paths[0], []
+    info = []
+    for p in paths:
+        try:
+            stub = _untouched(_read_notebook(p), released)
+        except Exception:  # noqa: BLE001 - unreadable copies come last
+            stub = True
+        info.append((stub, len(p.relative_to(folder).parts), -p.stat().st_mtime, p))
+    info.sort(key=lambda t: t[:3])
+    chosen = info[0][3]
+    others = []
+    for stub, _, _, p in info[1:]:
+        others.append(display_name(str(p.relative_to(folder)))
+                      + (" (the unchanged stub)" if stub else ""))
+    note = (f"several copies of {stem}.ipynb: graded "
+            f"{display_name(str(chosen.relative_to(folder)))}, ignored {', '.join(others)}")
+    return chosen, [note]
 
 
 def repair(submitted, released, exercises: list[Exercise]):
@@ -651,193 +869,1009 @@ def repair(submitted, released, exercises: list[Exercise]):
                                       "and run")
         elif info.kind == "solution" and _norm(cell.source) == _norm(release_src[gid].source):
             notes[exercise.id].append("not attempted: the stub was left unchanged")
+        elif info.kind == "answer" and (_norm(cell.source) == _norm(rcell.source)
+                                        or not _norm(cell.source)
+                                        or _norm(cell.source) == "YOUR ANSWER HERE"):
+            notes[exercise.id].append("not answered")
+    sanitize_notebook(nb)
     return nb, notes
 
 
-def _outcome(cell) -> tuple[str, str] | None:
-    """``(ename, evalue)`` of the first error of an executed cell, or ``None``."""
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            return out.get("ename", "Error"), str(out.get("evalue", ""))
-        if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            return "stderr", "the cell wrote to stderr (a warning?), which counts as a failure"
+# ---------------------------------------------------------------------------
+# Copies an instructor opens: no active content
+# ---------------------------------------------------------------------------
+
+SAFE_MIME = ("text/plain", "image/png", "image/jpeg", "image/gif", "text/latex")
+
+
+def _clean_markdown(text: str) -> str:
+    import nh3
+
+    return nh3.clean(text, tags=set(nh3.ALLOWED_TAGS) - {"a", "img"},
+                     url_schemes={"http", "https"})
+
+
+def sanitize_notebook(nb, max_output_chars: int = 100_000) -> None:
+    """Make a student notebook safe to open for the instructor (formgrader, JupyterLab):
+    markdown and raw cells through ``nh3`` (no scripts, event handlers, links or
+    images), attachments and widget state dropped, outputs reduced to plain text and
+    bitmap images, each cell's output capped."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.pop("attachments", None)
+        cell.metadata.pop("lecture_kit", None)
+        if cell.cell_type in ("markdown", "raw"):
+            cell.source = _clean_markdown(cell.source)
+            if cell.cell_type == "raw":
+                cell.metadata.pop("format", None)
+                cell.metadata.pop("raw_mimetype", None)
+            continue
+        if cell.cell_type != "code":
+            continue
+        kept, used = [], 0
+        for out in cell.get("outputs", []):
+            if out.get("output_type") in ("display_data", "execute_result"):
+                data = {k: v for k, v in out.get("data", {}).items() if k in SAFE_MIME}
+                if not data:
+                    data = {"text/plain": "[rich output removed by the grader]"}
+                out["data"] = data
+                out["metadata"] = {}
+            size = _content_size(dict(out))
+            if used + size > max_output_chars:
+                from nbformat.v4 import new_output
+
+                kept.append(new_output("stream", name="stdout",
+                                       text="[output cut by the grader]\n"))
+                break
+            used += size
+            kept.append(out)
+        cell.outputs = kept
+
+
+# ---------------------------------------------------------------------------
+# Tamper detection: what a solution cell may not do
+# ---------------------------------------------------------------------------
+
+SUSPECT_NAMES = {
+    "get_ipython": "uses get_ipython (can rewrite how the test cells run)",
+    "__builtins__": "touches __builtins__", "builtins": "touches the builtins module",
+    "exec": "runs code built at run time (exec)", "eval": "runs code built at run time (eval)",
+    "compile": "compiles code at run time", "__import__": "imports by name at run time",
+    "globals": "uses globals()", "locals": "uses locals()", "vars": "uses vars()",
+    "setattr": "sets attributes by name (setattr)", "delattr": "deletes attributes (delattr)",
+    "breakpoint": "calls breakpoint",
+}
+SUSPECT_MODULES = {"builtins", "ctypes", "gc", "inspect", "importlib", "IPython", "ipykernel",
+                   "zmq", "jupyter_client", "comm", "traitlets", "linecache", "traceback",
+                   "atexit", "signal", "threading", "_thread", "types", "code", "codeop",
+                   "dis", "marshal", "pickle", "weakref", "tracemalloc", "faulthandler",
+                   "sitecustomize", "site", "unittest"}
+SAFE_MODULES = {"IPython.display"}
+SUSPECT_SYS = {"modules", "settrace", "setprofile", "_getframe", "meta_path", "path_hooks",
+               "path_importer_cache", "displayhook", "excepthook", "stdout", "stderr",
+               "addaudithook", "setrecursionlimit", "exit", "breakpointhook", "monitoring"}
+FRAME_ATTRS = {"f_back", "f_globals", "f_locals", "f_code", "f_builtins", "tb_frame",
+               "tb_next", "gi_frame", "cr_frame", "ag_frame", "co_code", "co_consts"}
+ALLOWED_DUNDERS = {"__name__", "__doc__", "__init__", "__qualname__", "__repr__", "__str__"}
+NUMERIC_BASES = {"int", "float", "complex", "bool", "str", "bytes", "tuple", "list", "dict",
+                 "ndarray", "generic", "number", "floating", "float64", "float32", "integer",
+                 "matrix", "Number", "Real", "Integral", "MaskedArray", "Fraction", "Decimal"}
+PROTECTED = {"np", "numpy", "check", "lecture_kit", "math", "sp", "sympy"}
+
+
+def _dotted(node, aliases: dict[str, str]) -> str | None:
+    import ast
+
+    if isinstance(node, ast.Name):
+        return aliases.get(node.id, node.id)
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value, aliases)
+        return f"{base}.{node.attr}" if base else None
     return None
 
 
-def _describe(info: GradedCell, outcome, secret: set[str]) -> str:
-    ename, evalue = outcome
-    where = "hidden tests" if info.hidden else "visible tests"
-    if ename == "NotImplementedError":
-        return f"{where}: the function still raises NotImplementedError"
-    if ename in ("CellTimeoutError", "DeadKernelError", "NotRun"):
-        return f"{where}: {evalue}"
-    if info.hidden:
-        return f"{where} failed ({ename})"
-    first = scrub(evalue.strip().splitlines()[0] if evalue.strip() else "", secret)
-    first = first if len(first) <= 200 else first[:197] + "..."
-    return f"{where} failed: {ename}" + (f": {first}" if first else "")
+def _import_aliases(tree) -> dict[str, str]:
+    import ast
+
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    aliases[a.asname] = a.name
+                else:
+                    aliases[a.name.split(".")[0]] = a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                if a.name != "*":
+                    aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    return aliases
 
 
-_WORKER_API = {}
+def _matches(dotted: str, forbidden: str) -> bool:
+    if "." not in forbidden:
+        return forbidden in dotted.split(".")
+    return dotted == forbidden or dotted.startswith(forbidden + ".")
 
 
-def _autograde_one(course: str, assignment: str, sid: str, timeout: int) -> dict:
-    """Run nbgrader autograde for one student (in a worker process); retry once if the
-    gradebook was locked by another worker."""
+def context_of(released) -> tuple[dict[str, str], set[str]]:
+    """Import aliases and protected global names defined by a notebook's own (non-solution)
+    code cells: a solution may not rebind them."""
+    import ast
+
+    aliases: dict[str, str] = {}
+    protected = set(PROTECTED)
+    for cell in released.cells:
+        if cell.cell_type != "code" or nbgrader_meta(cell).get("solution"):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        found = _import_aliases(tree)
+        aliases.update(found)
+        protected |= set(found)
+    return aliases, protected
+
+
+def scan_solution(source: str, aliases: dict[str, str], protected: set[str],
+                  forbidden: list[str]) -> tuple[list[str], list[str]]:
+    """``(notebook-wide problems, problems of this exercise)`` in a solution cell.
+
+    Notebook-wide: anything that can change how *other* cells run (builtins,
+    IPython, modules' attributes, frames, rebinding names the tests use).
+    This exercise: objects that can compare equal to anything (dunder methods,
+    subclasses of numbers or arrays) and forbidden names from the exercise metadata.
+    """
+    import ast
+    import builtins
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [], []              # it fails its tests on its own
+    except (ValueError, RecursionError, MemoryError):
+        return ["the cell cannot be analysed (null bytes or too deeply nested)"], []
+    wide: list[str] = []
+    local: list[str] = []
+    aliases = {**aliases, **_import_aliases(tree)}
+    modules_bound = {k for k, v in aliases.items()}
+    guarded = protected | set(dir(builtins))
+
+    def flag(where: list[str], text: str, node) -> None:
+        line = getattr(node, "lineno", None)
+        where.append(text + (f" (line {line})" if line else ""))
+
+    def root_name(node):
+        while isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    def targets(node):
+        if isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                yield from targets(elt)
+        elif isinstance(node, ast.Starred):
+            yield from targets(node.value)
+        else:
+            yield node
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if node.id in SUSPECT_NAMES:
+                flag(wide, SUSPECT_NAMES[node.id], node)
+            elif node.id.startswith("__") and node.id.endswith("__") \
+                    and node.id not in ALLOWED_DUNDERS:
+                flag(wide, f"uses {node.id}", node)
+        elif isinstance(node, ast.Attribute):
+            attr = node.attr
+            if attr.startswith("__") and attr.endswith("__") and attr not in ALLOWED_DUNDERS:
+                flag(wide, f"uses the special attribute {attr}", node)
+            elif attr in FRAME_ATTRS:
+                flag(wide, f"inspects frames or code objects ({attr})", node)
+            elif attr in SUSPECT_NAMES and attr in ("get_ipython", "builtins"):
+                flag(wide, SUSPECT_NAMES[attr], node)
+            base = _dotted(node.value, aliases)
+            if base in ("sys",) and attr in SUSPECT_SYS:
+                flag(wide, f"uses sys.{attr}", node)
+            if "transformer" in attr or attr in ("register_magic_function", "events",
+                                                 "run_cell", "user_ns", "showtraceback",
+                                                 "set_custom_exc", "input_transformers_post"):
+                flag(wide, f"reaches into IPython ({attr})", node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""])
+            for name in names:
+                if name.split(".")[0] in SUSPECT_MODULES and name not in SAFE_MODULES:
+                    flag(wide, f"imports {name}", node)
+            if isinstance(node, ast.ImportFrom) and node.module:
+                for a in node.names:
+                    if a.name == "*":
+                        flag(wide, f"imports * from {node.module}", node)
+                    if node.module == "sys" and a.name in SUSPECT_SYS:
+                        flag(wide, f"imports sys.{a.name}", node)
+        elif isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                name = (_dotted(base, aliases) or "").split(".")[-1]
+                if name in NUMERIC_BASES or name == "type":
+                    flag(local, f"defines a subclass of {name}", node)
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                        item.name.startswith("__") and item.name not in ALLOWED_DUNDERS:
+                    flag(local, f"defines the special method {item.name}", item)
+            for kw in node.keywords:
+                flag(local, "defines a class with a metaclass or keywords", node)
+        elif isinstance(node, ast.Call):
+            fn = _dotted(node.func, aliases) or ""
+            if fn in ("type", "builtins.type") and len(node.args) == 3:
+                flag(local, "creates a class at run time (type with 3 arguments)", node)
+        elif isinstance(node, ast.Global):
+            for name in node.names:
+                if name in guarded:
+                    flag(wide, f"rebinds the global name {name}", node)
+        # assignments to attributes/items of modules, and deletions
+        assigned = []
+        if isinstance(node, ast.Assign):
+            assigned = [t for tgt in node.targets for t in targets(tgt)]
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            assigned = list(targets(node.target))
+        elif isinstance(node, ast.Delete):
+            assigned = [t for tgt in node.targets for t in targets(tgt)]
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            assigned = list(targets(node.target))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            assigned = list(targets(node.optional_vars))
+        elif isinstance(node, ast.NamedExpr):
+            assigned = [node.target]
+        for t in assigned:
+            if isinstance(t, (ast.Attribute, ast.Subscript)):
+                root = root_name(t)
+                if root and (root in modules_bound or root in guarded or root in aliases):
+                    flag(wide, f"assigns to an attribute or item of {root}", t)
+        # forbidden names of the exercise
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            dotted = _dotted(node, aliases)
+            for f in forbidden:
+                if dotted and _matches(dotted, f):
+                    flag(local, f"uses {f}, which the exercise forbids", node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            mods = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                    [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
+                    + [node.module or ""])
+            for m in mods:
+                for f in forbidden:
+                    if _matches(m, f) or ("." in f and f.startswith(m + ".")
+                                          and isinstance(node, ast.ImportFrom)
+                                          and any(a.name == "*" for a in node.names)):
+                        flag(local, f"imports {m}, which the exercise forbids", node)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for f in forbidden:
+                if "." in f and f in node.value:
+                    flag(local, f"names {f}, which the exercise forbids", node)
+
+    # module-level rebinding of names the tests rely on (np, check, builtins, ...)
+    for stmt in tree.body:
+        bound = []
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound = [stmt.name]
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for a in stmt.names:
+                name = a.asname or a.name.split(".")[0]
+                full = (a.name if isinstance(stmt, ast.Import)
+                        else f"{stmt.module}.{a.name}")
+                if name in guarded and not (name in protected
+                                            and aliases.get(name) in (full, a.name)):
+                    if not (isinstance(stmt, ast.Import) and a.asname is None):
+                        bound.append(name)
+        else:
+            for node in ast.walk(stmt):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                     ast.ClassDef)):
+                    continue
+                if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                    bound.append(node.id)
+        for name in bound:
+            if name in guarded:
+                flag(wide, f"rebinds {name}, which the tests use", stmt)
+    return list(dict.fromkeys(wide)), list(dict.fromkeys(local))
+
+
+def forbidden_of(chapter_nb) -> dict[str, list[str]]:
+    """``{grade_id: [forbidden dotted names]}`` from ``metadata.lecture_kit.forbidden``."""
+    out = {}
+    for cell in chapter_nb.cells:
+        meta = cell.get("metadata", {}).get("lecture_kit") or {}
+        gid = nbgrader_meta(cell).get("grade_id")
+        if gid and meta.get("forbidden"):
+            out[gid] = [str(f) for f in meta["forbidden"]]
+    return out
+
+
+def load_overrides(path: Path | None) -> dict[tuple[str, str], tuple[str, str]]:
+    """``{(student, exercise): (score or "as graded", note)}`` from the instructor's
+    overrides file (CSV with the columns student, exercise, score, note)."""
+    if path is None or not path.exists():
+        return {}
+    out = {}
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        for line in csv.DictReader(fh):
+            student, exercise = (line.get("student") or "").strip(), \
+                (line.get("exercise") or "").strip()
+            if student and exercise:
+                out[(student, exercise)] = ((line.get("score") or "as graded").strip(),
+                                            (line.get("note") or "").strip())
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The sandbox around each student's kernels (tools/sandbox.py does the work)
+# ---------------------------------------------------------------------------
+
+def sandbox_mode(requested: str = "auto") -> str:
+    """``root`` (namespaces + an unprivileged uid), ``userns`` (namespaces as the grading
+    user) or ``none`` (limits only); ``auto`` picks the strongest that works here."""
+    requested = os.environ.get("LK_SANDBOX", requested) or "auto"
+    if requested != "auto":
+        return requested
+    if os.geteuid() == 0:
+        return "root"
+    return "userns"       # probed in Sandbox.check(); falls back to "none" with a warning
+
+
+def _processes() -> list[tuple[int, int, int]]:
+    """``[(pid, ppid, real uid)]`` of every process visible in /proc."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        ppid = re.search(r"^PPid:\s+(\d+)", text, re.M)
+        uid = re.search(r"^Uid:\s+(\d+)", text, re.M)
+        if ppid and uid:
+            out.append((int(entry), int(ppid.group(1)), int(uid.group(1))))
+    return out
+
+
+def kill_uid(uid: int, rounds: int = 50) -> bool:
+    """SIGKILL every process of ``uid`` until none is left; True when none survives."""
+    import signal
+
+    for _ in range(rounds):
+        pids = [pid for pid, _, u in _processes() if u == uid and pid != os.getpid()]
+        if not pids:
+            return True
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.05)
+    return not [pid for pid, _, u in _processes() if u == uid]
+
+
+def kill_descendants(root_pid: int, keep: set[int] = frozenset()) -> int:
+    """SIGKILL every descendant of ``root_pid`` except the trees of ``keep``; return the count."""
+    import signal
+
+    killed = 0
+    for _ in range(20):
+        procs = _processes()
+        children: dict[int, list[int]] = {}
+        for pid, ppid, _ in procs:
+            children.setdefault(ppid, []).append(pid)
+        victims, stack = [], [p for p in children.get(root_pid, []) if p not in keep]
+        while stack:
+            pid = stack.pop()
+            victims.append(pid)
+            stack.extend(children.get(pid, []))
+        if not victims:
+            return killed
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+        while True:                    # reap the ones that were our children
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+        time.sleep(0.05)
+    return killed
+
+
+def set_subreaper() -> None:
+    """Orphans of everything started from here (double-forked daemons) become our children,
+    so that they can be found and killed."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+class Sandbox:
+    """Per-run sandbox settings: a private temporary folder with one slot per parallel job."""
+
+    def __init__(self, root: Path, mode: str, slots: int, timeout: int,
+                 memory_mb: int = 3072):
+        import tempfile
+
+        self.root, self.mode, self.timeout = root, mode, timeout
+        self.memory_mb = memory_mb
+        self.base = Path(tempfile.mkdtemp(prefix="lk-grade-"))
+        os.chmod(self.base, 0o711)
+        self.slots = slots
+        self._locks = []
+        self.uids = self._claim_uids(slots) if mode == "root" else [os.getuid()] * slots
+        self.venv = Path(sys.prefix)
+        self.lk_copy = self.base / "course"
+        if mode == "none":
+            # a copy the kernel cannot write to by accident (it could chmod it back)
+            shutil.copytree(root / "lecture_kit", self.lk_copy / "lecture_kit",
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            for dirpath, dirnames, filenames in os.walk(self.lk_copy):
+                for f in filenames:
+                    os.chmod(os.path.join(dirpath, f), 0o444)
+                os.chmod(dirpath, 0o555)
+        self.mpl = self.base / "mplconfig"
+        self.mpl.mkdir()
+        env = dict(os.environ, MPLCONFIGDIR=str(self.mpl), MPLBACKEND="Agg")
+        subprocess.run([sys.executable, "-c", "import matplotlib.pyplot"], env=env,
+                       capture_output=True, timeout=300)
+        for k in range(slots):
+            self.slot_dir(k).mkdir()
+
+    def _claim_uids(self, n: int) -> list[int]:
+        """``n`` sandbox uids that no other grading run on this machine holds (a lock
+        file per uid, held until :meth:`close`) and that run no process."""
+        import fcntl
+
+        folder = Path("/run/lk-grade") if os.access("/run", os.W_OK) else \
+            Path("/tmp/lk-grade-uids")
+        folder.mkdir(mode=0o700, exist_ok=True)
+        uids: list[int] = []
+        for uid in range(UID_BASE, UID_BASE + 1000):
+            if len(uids) == n:
+                break
+            fh = open(folder / f"{uid}.lock", "w")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                fh.close()
+                continue
+            if any(u == uid for _, _, u in _processes()):
+                fh.close()
+                continue
+            self._locks.append(fh)
+            uids.append(uid)
+        if len(uids) < n:
+            raise SystemExit("no free sandbox uid (61000-61999) for grading")
+        return uids
+
+    def slot_dir(self, k: int) -> Path:
+        return self.base / f"s{k}"
+
+    def prepare_slot(self, k: int, files: list[Path]) -> dict:
+        """Fresh connection/root folders for slot ``k``; the launcher's configuration."""
+        slot = self.slot_dir(k)
+        for name in ("conn", "root", "home"):
+            shutil.rmtree(slot / name, ignore_errors=True)
+        conn, chroot, home = slot / "conn", slot / "root", slot / "home"
+        conn.mkdir(mode=0o700)
+        chroot.mkdir(mode=0o755)
+        uid = self.uids[k]
+        if self.mode == "root":
+            os.chown(conn, uid, uid)
+        home_in = "/home/student"
+        copies = [[str(p), p.name] for p in files] + [[str(self.mpl), ".config/matplotlib"]]
+        if self.mode == "none":
+            home.mkdir(mode=0o700)
+            for src, name in copies:
+                dest = home / name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                (shutil.copytree if Path(src).is_dir() else shutil.copyfile)(src, dest)
+            home_in = str(home)
+        budget = 20 * self.timeout * max(1, len(files)) + 60
+        nproc = 64 if self.mode == "root" else \
+            64 + sum(1 for _, _, u in _processes() if u == os.getuid())
+        ro = ["/usr", "/bin", "/lib", "/lib32", "/lib64", "/sbin", "/etc"]
+        for extra in (os.path.realpath(sys.base_prefix), str(self.venv)):
+            if not any(extra == r or extra.startswith(r + "/") for r in ro):
+                ro.append(extra)
+        ro.append([str(self.root / "lecture_kit"), "/opt/course/lecture_kit"])
+        pythonpath = "/opt/course" if self.mode != "none" else str(self.lk_copy)
+        cfg = {
+            "mode": self.mode, "root": str(chroot), "conn": str(conn), "uid": uid, "gid": uid,
+            "home": home_in, "plain_home": str(home), "home_mb": 256, "tmp_mb": 256,
+            "ro": ro, "rw": [str(conn)], "copy": copies,
+            "limits": {"as": self.memory_mb * 2**20, "nproc": nproc, "fsize": 64 * 2**20,
+                       "nofile": 1024, "core": 0, "cpu": budget},
+            "env": {"PATH": f"{self.venv}/bin:/usr/local/bin:/usr/bin:/bin",
+                    "PYTHONPATH": pythonpath, "LECTURE_KIT_EXPLORERS": "live",
+                    "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                    "MPLCONFIGDIR": f"{home_in}/.config/matplotlib",
+                    "IPYTHONDIR": f"{home_in}/.ipython", "LANG": "C.UTF-8",
+                    "LC_ALL": "C.UTF-8", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+                    "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp",
+                    "JUPYTER_PLATFORM_DIRS": "1", "USER": "student"},
+        }
+        path = slot / "sandbox.json"
+        path.write_text(json.dumps(cfg), encoding="utf-8")
+        return {"config": str(path), "conn": str(conn), "mode": self.mode, "uid": uid,
+                "budget": budget}
+
+    def check(self) -> str | None:
+        """Start a Python in slot 0 that imports lecture_kit; None when it works, else why."""
+        sb = self.prepare_slot(0, [])
+        probe = ("import os, lecture_kit, numpy, matplotlib.pyplot\n"
+                 "assert lecture_kit.__file__.startswith(os.environ['PYTHONPATH'])\n"
+                 "print(os.getuid())")
+        try:
+            result = subprocess.run([sys.executable, str(SANDBOX), sb["config"], "--",
+                                     str(self.venv / "bin" / "python"), "-c", probe],
+                                    capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            return "the sandbox probe did not finish in 300 s"
+        if result.returncode != 0:
+            return (result.stderr.strip().splitlines() or ["exit status "
+                                                           f"{result.returncode}"])[-1]
+        if self.mode == "root" and result.stdout.strip() != str(self.uids[0]):
+            return f"the probe ran as uid {result.stdout.strip()}, not {self.uids[0]}"
+        return None
+
+    def clean_slot(self, k: int) -> bool:
+        """Kill what is left of slot ``k``; True when nothing survives."""
+        ok = kill_uid(self.uids[k]) if self.mode == "root" else True
+        for name in ("conn", "root", "home"):
+            shutil.rmtree(self.slot_dir(k) / name, ignore_errors=True)
+        return ok
+
+    def close(self) -> None:
+        if self.mode == "root":
+            for uid in self.uids:
+                kill_uid(uid)
+        shutil.rmtree(self.base, ignore_errors=True)
+        for fh in self._locks:
+            fh.close()
+        self._locks = []
+
+
+def _worker(job_path: str) -> int:
+    """One student's autograding (run as ``grading.py _autograde JOB.json``).
+
+    Trusted code: it keeps the gradebook; the student's kernels start through the
+    sandbox. Writes ``{"success", "error"}`` to the job's result file.
+    """
     import warnings
 
-    warnings.filterwarnings("ignore", module="nbgrader")
-    key = (course, timeout)
-    if key not in _WORKER_API:
-        _WORKER_API[key] = _api(Path(course), timeout)
-    api = _WORKER_API[key]
-    for attempt in range(3):
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+    set_subreaper()
+    sb = job["sandbox"]
+    if sb["mode"] == "root":
+        # a private mount namespace: the kernels' socket folder is a small tmpfs
+        sys.path.insert(0, str(SANDBOX.parent))
+        import sandbox as sandbox_mod
+
+        sandbox_mod.unshare(sandbox_mod.CLONE_NEWNS)
+        sandbox_mod.mount(None, "/", None, sandbox_mod.MS_REC | sandbox_mod.MS_PRIVATE)
+        sandbox_mod.mount("lk-conn", sb["conn"], "tmpfs",
+                          sandbox_mod.MS_NOSUID | sandbox_mod.MS_NODEV,
+                          f"size=4m,mode=0700,uid={sb['uid']},gid={sb['uid']}")
+    os.environ.update(LK_SANDBOX_CONFIG=sb["config"], JUPYTER_RUNTIME_DIR=sb["conn"])
+    warnings.filterwarnings("ignore")
+    api = _api(Path(job["course"]), job["timeout"], sb)
+    result: dict = {}
+    for attempt in range(5):
         try:
-            result = api.autograde(assignment, sid, force=True, create=True)
+            result = api.autograde(job["assignment"], job["sid"], force=True, create=True)
         except Exception as exc:  # noqa: BLE001 - reported as a row reason
             result = {"success": False, "error": f"{type(exc).__name__}: {exc}"}
         if result.get("success") or "database is locked" not in str(result.get("error")):
             break
         time.sleep(1 + attempt)
-    return {"success": bool(result.get("success")), "error": str(result.get("error") or "")}
+    kill_descendants(os.getpid())
+    out = {"success": bool(result.get("success")), "error": str(result.get("error") or "")}
+    tmp = Path(job["result"] + ".tmp")
+    tmp.write_text(json.dumps(out), encoding="utf-8")
+    os.replace(tmp, job["result"])
+    return 0
 
 
-def autograde_all(course: Path, assignment: str, sids: list[str], timeout: int,
-                  jobs: int) -> dict[str, dict]:
-    """Autograde the students ``sids``, ``jobs`` at a time; ``{sid: {"success", "error"}}``."""
-    if jobs <= 1 or len(sids) <= 1:
-        return {sid: _autograde_one(str(course), assignment, sid, timeout) for sid in sids}
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+@dataclass
+class Job:
+    name: str
+    sid: str
+    assignment: str
+    files: list[Path]
+    attempts: int = 0
+    outcome: dict = field(default_factory=dict)
+    seconds: float = 0.0
 
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {sid: pool.submit(_autograde_one, str(course), assignment, sid, timeout)
-                   for sid in sids}
-        results = {}
-        for sid, future in futures.items():
+
+def run_jobs(jobs: list[Job], sandbox: Sandbox, course: Path, timeout: int,
+             on_done) -> None:
+    """Autograde each job in its own worker process, ``sandbox.slots`` at a time.
+
+    A worker that dies, hangs past its budget or fails is run once more; then
+    its job is recorded as failed. Between two jobs every process of the slot is
+    killed and the kill is verified.
+    """
+    import signal
+    from collections import deque
+
+    pending = deque(jobs)
+    running: dict[int, tuple[Job, subprocess.Popen, float, dict]] = {}
+    free = list(range(sandbox.slots))
+    while pending or running:
+        while pending and free:
+            k = free.pop(0)
+            job = pending.popleft()
+            job.attempts += 1
+            sb = sandbox.prepare_slot(k, job.files)
+            spec = {"course": str(course), "assignment": job.assignment, "sid": job.sid,
+                    "timeout": timeout, "sandbox": sb,
+                    "result": str(sandbox.slot_dir(k) / "result.json")}
+            Path(spec["result"]).unlink(missing_ok=True)
+            job_file = sandbox.slot_dir(k) / "job.json"
+            job_file.write_text(json.dumps(spec), encoding="utf-8")
+            with (sandbox.slot_dir(k) / "worker.log").open("wb") as errors:
+                proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()),
+                                         "_autograde", str(job_file)],
+                                        stdout=subprocess.DEVNULL, stderr=errors,
+                                        start_new_session=True)
+            running[k] = (job, proc, time.monotonic(), spec)
+        time.sleep(0.1)
+        for k in list(running):
+            job, proc, started, spec = running[k]
+            overdue = time.monotonic() - started > spec["sandbox"]["budget"] + 120
+            if proc.poll() is None and not overdue:
+                continue
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             try:
-                results[sid] = future.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker is a row reason
-                results[sid] = {"success": False, "error": f"{type(exc).__name__}: {exc}"}
-        return results
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            try:
+                err = (sandbox.slot_dir(k) / "worker.log").read_bytes()[-4000:]
+            except OSError:
+                err = b""
+            del running[k]
+            workers = {p.pid for _, p, _, _ in running.values()}
+            kill_descendants(os.getpid(), keep=workers)    # orphans reparented to us
+            clean = sandbox.clean_slot(k)
+            free.append(k)
+            result_path = Path(spec["result"])
+            if overdue:
+                outcome = {"success": False, "error": "the grading process ran past its "
+                           "time budget and was killed"}
+            elif result_path.exists():
+                try:
+                    outcome = json.loads(result_path.read_text(encoding="utf-8"))
+                except ValueError:
+                    outcome = {"success": False, "error": "unreadable worker result"}
+            else:
+                code = proc.returncode
+                why = (f"killed by signal {-code}" if code and code < 0 else
+                       f"exit status {code}")
+                last = (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:]
+                outcome = {"success": False, "error": f"the grading process died ({why})"
+                           + (f": {last[0][:200]}" if last else "")}
+            if not clean:
+                outcome = {"success": False, "error": "a process of the sandbox could not "
+                           "be killed"}
+            job.seconds += time.monotonic() - started
+            if not outcome.get("success") and job.attempts < 2:
+                pending.appendleft(job)
+                continue
+            job.outcome = outcome
+            on_done(job)
 
 
-def grade_assignment(assignment: Assignment, students: dict[str, Path], ids: dict[str, str],
-                     course: Path, timeout: int, student_notes: dict[str, list[str]],
-                     jobs: int = 1) -> list[Row]:
-    """Autograde every student's notebooks of ``assignment``; one row per student × exercise."""
+# ---------------------------------------------------------------------------
+# From the gradebook to rows
+# ---------------------------------------------------------------------------
+
+SHORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+RESTART_ERRORS = ("CellTimeoutError", "DeadKernelError", "NotRun")
+RESTART_TEXT = {
+    "CellTimeoutError": "a cell did not finish within the time limit (an endless loop?); "
+                        "the kernel was restarted",
+    "DeadKernelError": "the kernel died while running this cell (os._exit, a crash or out "
+                       "of memory); it was restarted",
+    "NotRun": "not run: the notebook ran out of its time budget or of kernel restarts",
+}
+
+
+def _outcome(cell) -> tuple[str, str, list] | None:
+    """``(ename, evalue, traceback)`` of the first error of an executed cell, or ``None``."""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return (str(out.get("ename", "Error")), str(out.get("evalue", "")),
+                    list(out.get("traceback", []) or []))
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            return ("stderr", "the cell wrote to stderr (a warning?), which counts as a "
+                    "failure", [])
+    return None
+
+
+def _assert_messages(source: str) -> set[str]:
+    """String constants used as messages of the ``assert`` statements of a test cell."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {node.msg.value.strip() for node in ast.walk(tree)
+            if isinstance(node, ast.Assert) and isinstance(node.msg, ast.Constant)
+            and isinstance(node.msg.value, str)}
+
+
+def _failed_line(traceback: list, source: str) -> str | None:
+    """The public line of the test cell named by the traceback's last "line N"."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(str(t) for t in traceback))
+    numbers = re.findall(r"(?:Cell In\s*\[\d*\],\s*)?line (\d+)", text)
+    lines = source.splitlines()
+    for n in reversed(numbers[-3:]):
+        k = int(n) - 1
+        if 0 <= k < len(lines) and lines[k].strip().startswith("assert"):
+            line = lines[k].strip()
+            return line if len(line) <= 160 else line[:157] + "..."
+    return None
+
+
+def describe_failure(info: GradedCell, outcome, public_source: str, secret: set[str]) -> str:
+    """What the student may read about a failed test cell.
+
+    An exception's name only when it is a short identifier; a message only when it is
+    one of the visible cell's own ``assert`` messages, otherwise the visible cell's
+    own failing ``assert`` line (public text); nothing from a hidden cell but its kind.
+    """
+    ename, evalue, traceback = outcome
+    where = "hidden tests" if info.hidden else "visible tests"
+    name = ename if SHORT_NAME.match(ename) else "an error"
+    if ename == "NotImplementedError":
+        return f"{where}: the function still raises NotImplementedError"
+    if ename in RESTART_ERRORS:           # fixed texts: the evalue could be the student's
+        return f"{where}: {RESTART_TEXT[ename]}"
+    if ename == "stderr":
+        return f"{where} failed: {evalue}"
+    if info.hidden:
+        return f"{where} failed ({name})"
+    text = f"{where} failed: {name}"
+    if ename == "AssertionError":
+        message = evalue.strip()
+        if message and message in _assert_messages(public_source):
+            text += f": {message}"
+        else:
+            line = _failed_line(traceback, public_source)
+            if line:
+                text += f" at `{line}`"
+    return scrub(text, secret, f"{where} failed")
+
+
+def sanitize_autograded(path: Path) -> None:
+    """Rewrite an autograded notebook (written by the worker) without active content."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - an unreadable file is removed
+        path.unlink(missing_ok=True)
+        return
+    sanitize_notebook(nb)
+    tmp = path.with_suffix(".tmp")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, path)
+
+
+@dataclass
+class Prepared:
+    """One student's notebooks of one assignment, ready for nbgrader."""
+    notes: dict[str, list[str]]                 # exercise id -> notes
+    blocked: dict[str, str]                     # chapter stem -> why it was not graded
+    flags: dict[str, list[str]]                 # exercise id -> tamper findings
+    files: list[Path] = field(default_factory=list)
+
+
+def prepare_student(assignment: Assignment, handed: Handed, folder: Path, sid: str,
+                    course: Path, released: dict, contexts: dict, forbidden: dict,
+                    extra_notes: list[str]) -> Prepared:
+    import nbformat
+
+    target = course / "submitted" / sid / assignment.name
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    prep = Prepared({e.id: [] for e in assignment.exercises}, {},
+                    {e.id: [] for e in assignment.exercises})
+    for chapter in assignment.chapters:
+        paths = handed.copies.get(chapter.stem)
+        if not paths:
+            prep.blocked[chapter.stem] = f"{chapter.stem}.ipynb was not submitted"
+            continue
+        path, notes = choose_copy(chapter.stem, paths, folder, released[chapter.stem])
+        extra_notes.extend(notes)
+        try:
+            submitted = _read_notebook(path)
+            nb, found = repair(submitted, released[chapter.stem], chapter.exercises)
+            nbformat.write(nb, target / chapter.path.name)
+        except Exception as exc:  # noqa: BLE001 - any broken file is a reason, not a crash
+            name = type(exc).__name__ if SHORT_NAME.match(type(exc).__name__) else "error"
+            prep.blocked[chapter.stem] = (f"{chapter.stem}.ipynb could not be read as a "
+                                          f"notebook ({name})")
+            continue
+        prep.files.append(target / chapter.path.name)
+        for key, value in found.items():
+            prep.notes[key].extend(value)
+        # tamper detection, cell by cell
+        aliases, protected = contexts[chapter.stem]
+        solution_ids = {c.grade_id: e for e in chapter.exercises for c in e.cells
+                        if c.kind == "solution"}
+        public_cells = {_norm(c.source) for c in released[chapter.stem].cells}
+        wide: list[str] = []
+        for cell in nb.cells:
+            gid = nbgrader_meta(cell).get("grade_id")
+            if cell.cell_type != "code":
+                continue
+            exercise = solution_ids.get(gid)
+            if exercise is None and (gid or _norm(cell.source) in public_cells):
+                continue          # test cells are restored; the course's own cells are fine
+            w, local = scan_solution(cell.source, aliases, protected,
+                                     forbidden.get(gid, []) if gid else [])
+            where = f"{exercise.id} solution cell" if exercise else "an added code cell"
+            wide += [f"{where} {x}" for x in w]
+            if exercise:
+                prep.flags[exercise.id] += [f"{where} {x}" for x in local]
+        for exercise in chapter.exercises:
+            prep.flags[exercise.id] += wide
+    return prep
+
+
+def rows_for(assignment: Assignment, name: str, sid: str, prep: Prepared, outcome: dict,
+             course: Path, released: dict, secret: set[str], overrides: dict,
+             feedback: str) -> list[Row]:
+    """One row per exercise of ``assignment`` for one student, from the gradebook."""
     import nbformat
     from nbgrader.api import Gradebook, MissingEntry
 
-    stems = {c.stem for c in assignment.chapters}
-    hidden_lines: set[str] = set()
-    for chapter in assignment.chapters:
-        s = secrets(nbformat.read(chapter.path, as_version=4))
-        hidden_lines |= s["hidden"] | s["solution"]
-    released = {c.stem: nbformat.read(course / "release" / assignment.name / c.path.name,
-                                      as_version=4) for c in assignment.chapters}
-    state: dict[str, tuple[dict, dict]] = {}
-    for name, folder in students.items():
-        sid = ids[name]
-        notebooks, _ = find_notebooks(folder, stems)
-        target = course / "submitted" / sid / assignment.name
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        notes: dict[str, list[str]] = {}
-        blocked: dict[str, str] = {}
-        for chapter in assignment.chapters:
-            for e in chapter.exercises:
-                notes[e.id] = []
-            path = notebooks.get(chapter.stem)
-            if path is None:
-                blocked[chapter.stem] = f"{chapter.stem}.ipynb was not submitted"
-                continue
-            try:
-                submitted = nbformat.read(path, as_version=4)
-                nb, found = repair(submitted, released[chapter.stem], chapter.exercises)
-                nbformat.write(nb, target / chapter.path.name)
-            except Exception as exc:  # noqa: BLE001 - any broken file is a reason, not a crash
-                blocked[chapter.stem] = (f"{chapter.stem}.ipynb could not be read as a "
-                                         f"notebook ({type(exc).__name__})")
-                continue
-            for key, value in found.items():
-                notes[key].extend(value)
-        state[name] = (notes, blocked)
-
-    to_grade = [ids[n] for n, (_, blocked) in state.items()
-                if len(blocked) < len(assignment.chapters)]
-    results = autograde_all(course, assignment.name, to_grade, timeout, jobs)
-
     rows: list[Row] = []
-    for name in students:
-        sid = ids[name]
-        notes, blocked = state[name]
-        result = results.get(sid, {"success": True})
-        failure = None
-        if not result.get("success"):
-            last = (result.get("error") or "").strip().splitlines()[-1:] or ["unknown error"]
-            failure = f"nbgrader could not grade the notebook ({scrub(last[0], hidden_lines)})"
-        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-            for chapter in assignment.chapters:
-                graded_path = course / "autograded" / sid / assignment.name / chapter.path.name
-                graded = None
-                if chapter.stem not in blocked and graded_path.exists():
+    failure = None
+    if outcome and not outcome.get("success"):
+        last = (outcome.get("error") or "").strip().splitlines()[-1:] or ["unknown error"]
+        failure = scrub(f"could not be graded: {last[0][:200]}", secret,
+                        "could not be graded")
+    gb = Gradebook(f"sqlite:///{course / 'gradebook.db'}")
+    try:
+        for chapter in assignment.chapters:
+            graded_path = course / "autograded" / sid / assignment.name / chapter.path.name
+            graded = None
+            if chapter.stem not in prep.blocked and failure is None and graded_path.exists():
+                try:
                     graded = nbformat.read(graded_path, as_version=4)
-                cells = {nbgrader_meta(c).get("grade_id"): c for c in graded.cells} if graded else {}
-                for exercise in chapter.exercises:
-                    reasons = list(notes[exercise.id])
-                    failures: list[str] = []
-                    score: float | None = 0.0
-                    if chapter.stem in blocked:
-                        reasons = [blocked[chapter.stem]]
-                    elif graded is None:
-                        reasons.append(failure or "nbgrader produced no graded notebook")
-                    else:
-                        pending = False
-                        untouched = any(r.startswith("not attempted") for r in reasons)
-                        for info in exercise.cells:
-                            if not info.graded:
-                                continue
-                            try:
-                                g = gb.find_grade(info.grade_id, chapter.stem, assignment.name, sid)
-                                points = g.score
-                                needs_manual = g.needs_manual_grade
-                            except MissingEntry:
-                                points, needs_manual = 0.0, False
-                            if info.kind == "answer":
-                                if needs_manual or points is None:
-                                    pending = True
-                                continue
-                            outcome = _outcome(cells.get(info.grade_id, {}))
-                            if outcome is not None and not (
-                                    untouched and outcome[0] == "NotImplementedError"):
-                                failures.append(_describe(info, outcome, hidden_lines))
-                            elif outcome is not None:
-                                failures.append("")
-                            score += float(points or 0)
-                        reasons += [f for f in failures if f]
-                        if pending:
-                            score = None
-                            reasons.append("written answer: to be graded by hand "
-                                           "(nbgrader formgrader in grading/)")
-                        elif not failures:
-                            reasons.append("all tests passed")
-                    rows.append(Row(name, assignment.name, exercise.id, score,
-                                    exercise.max_score, "; ".join(dict.fromkeys(reasons))))
+                except Exception:  # noqa: BLE001
+                    graded = None
+            cells = {nbgrader_meta(c).get("grade_id"): c for c in graded.cells} \
+                if graded else {}
+            public = {nbgrader_meta(c).get("grade_id"): c.source
+                      for c in released[chapter.stem].cells}
+            for exercise in chapter.exercises:
+                reasons = list(prep.notes[exercise.id])
+                status = "graded"
+                score: float | None = 0.0
+                if chapter.stem in prep.blocked:
+                    reasons = [prep.blocked[chapter.stem]]
+                elif failure is not None:
+                    reasons.append(failure)
+                    status = "not_graded"
+                elif graded is None:
+                    reasons.append("could not be graded: nbgrader wrote no graded notebook")
+                    status = "not_graded"
+                else:
+                    untouched = any(r.startswith("not attempted") for r in reasons)
+                    unanswered = "not answered" in reasons
+                    failures, all_ran, has_tests, manual = [], True, False, False
+                    for info in exercise.cells:
+                        if not info.graded:
+                            continue
+                        try:
+                            points = gb.find_grade(info.grade_id, chapter.stem,
+                                                   assignment.name, sid).score
+                        except MissingEntry:
+                            points = 0.0
+                        if info.kind == "answer":
+                            if not unanswered:
+                                manual = True
+                            continue
+                        has_tests = True
+                        cell = cells.get(info.grade_id, {})
+                        if cell.get("execution_count") is None:
+                            all_ran = False
+                        result = _outcome(cell)
+                        if result is not None:
+                            if result[0] in RESTART_ERRORS:
+                                status = "needs_review"
+                            if not (untouched and result[0] == "NotImplementedError"):
+                                failures.append(describe_failure(
+                                    info, result, public.get(info.grade_id, ""), secret))
+                        score += float(points or 0)
+                    reasons += failures
+                    if not has_tests and not manual and not unanswered:
+                        reasons.append("nothing to grade automatically")
+                    if manual:
+                        score = None
+                        status = "manual"
+                        reasons.append("to be graded by hand (nbgrader formgrader in "
+                                       "grading/)")
+                    elif has_tests and not failures and all_ran and not untouched \
+                            and score == sum(c.points for c in exercise.cells
+                                             if c.kind == "tests"):
+                        reasons.append("all tests passed")
+                    elif has_tests and not failures and not all_ran:
+                        reasons.append("the tests did not run")
+                    flags = prep.flags.get(exercise.id) or []
+                    if flags:
+                        as_run = "to be graded by hand" if score is None else f"{score:g}"
+                        override = overrides.get((name, exercise.id)) or \
+                            overrides.get((sid, exercise.id))
+                        if override is None:
+                            reasons = [f"needs review: {'; '.join(dict.fromkeys(flags))}; "
+                                       f"scored 0 until an instructor overrides it (as run: "
+                                       f"{as_run})"] + reasons
+                            score, status = (0.0 if score is not None else None), \
+                                "needs_review"
+                        else:
+                            value, note = override
+                            if value != "as graded":
+                                try:
+                                    score = float(value)
+                                except ValueError:
+                                    pass
+                            status = "graded" if score is not None else "manual"
+                            reasons = [f"reviewed by the instructor ({note or value})"] \
+                                + reasons
+                rows.append(Row(name, assignment.name, exercise.id, score,
+                                exercise.max_score,
+                                "; ".join(dict.fromkeys(r for r in reasons if r)),
+                                status, feedback))
+    finally:
+        gb.close()
     return rows
 
 
-def write_csv(rows: list[Row], path: Path) -> None:
+def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["student", "assignment", "exercise", "score", "max_score", "reason"])
-        for r in rows:
-            writer.writerow([r.student, r.assignment, r.exercise,
-                             "" if r.score is None else f"{r.score:g}", f"{r.max_score:g}",
-                             r.reason])
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
+    os.replace(tmp, path)
+
+
+def write_csv(rows: list[Row], path: Path) -> None:
+    """``grades.csv`` (see :data:`CSV_COLUMNS`), written to a temporary file and renamed."""
+    import io
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        writer.writerow([display_name(r.student), r.assignment, r.exercise,
+                         "" if r.score is None else f"{r.score:g}", f"{r.max_score:g}",
+                         display_name(r.reason), r.status, r.feedback])
+    _atomic_write(path, buffer.getvalue())
 
 
 FEEDBACK_CSS = """
@@ -853,6 +1887,7 @@ def write_feedback(student: str, rows: list[Row], notes: list[str], assignments:
                    path: Path, timeout: int, secret: set[str]) -> None:
     """One self-contained HTML page: scores and reasons, nothing from hidden tests or solutions."""
     esc = html.escape
+    student = display_name(student)
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              f"<title>Feedback for {esc(student)}</title><style>{FEEDBACK_CSS}</style></head><body>",
              f"<h1>Feedback for {esc(student)}</h1>",
@@ -868,90 +1903,206 @@ def write_feedback(student: str, rows: list[Row], notes: list[str], assignments:
         for r in mine:
             score = "to be graded" if r.score is None else f"{r.score:g} / {r.max_score:g}"
             css = "full" if r.score == r.max_score else "part"
+            reason = scrub(display_name(r.reason), secret)
             parts.append(f"<tr><td>{esc(r.exercise)}</td><td class=\"num {css}\">{score}</td>"
-                         f"<td>{esc(scrub(r.reason, secret))}</td></tr>")
+                         f"<td>{esc(reason)}</td></tr>")
         parts.append("</table>")
     if notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes)
-                     + "</ul>")
+        parts.append("<h2>Notes</h2><ul>" + "".join(
+            f"<li>{esc(scrub(display_name(n), secret))}</li>" for n in notes) + "</ul>")
     parts.append("</body></html>\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(parts), encoding="utf-8")
+    _atomic_write(path, "\n".join(parts))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_folders(submissions: Path, out: Path, course: Path) -> None:
+    """Refuse an input folder inside what grading rewrites, and outputs inside the input."""
+    sub, out_r, course_r = submissions.resolve(), out.resolve(), course.resolve()
+    for work, what in ((course_r, "working folder"), (out_r, "output folder")):
+        if _inside(sub, work):
+            raise SystemExit(
+                f"SUBMISSIONS={submissions} is inside the grader's {what} {work}, which every "
+                "run rebuilds. Grading never reads from there: copy or collect the "
+                "submissions to a folder of their own (e.g. an nbgrader course outside this "
+                "repository, then SUBMISSIONS=<that course>/submitted).")
+        if _inside(work, sub):
+            raise SystemExit(f"the grader's {what} {work} is inside SUBMISSIONS={submissions}: "
+                             "grading never writes into its input; choose another --out")
 
 
 def grade(submissions: Path, root: Path = ROOT, out: Path | None = None,
           course: Path | None = None, timeout: int = DEFAULT_TIMEOUT,
-          only: str | None = None, jobs: int | None = None) -> list[Row]:
-    """Grade every student folder in ``submissions``; write grades.csv and feedback pages."""
+          only: str | None = None, jobs: int | None = None, sandbox: str = "auto",
+          overrides: Path | None = None, memory_mb: int = 3072) -> list[Row]:
+    """Grade every student folder in ``submissions``; write grades.csv and feedback pages.
+
+    Nothing in ``submissions`` is modified. Each student's kernels run in the sandbox
+    of ``tools/sandbox.py``; results are written after every student's code is dead.
+    Returns the rows; students that could not be graded have rows with status
+    ``not_graded`` (``main`` then exits with status 1).
+    """
     import nbformat
 
     submissions = Path(submissions)
     if not submissions.is_dir():
         raise SystemExit(f"SUBMISSIONS={submissions} is not a folder (expected one sub-folder "
                          "per student)")
-    out = out or root / "grading" / "results"
-    course = course or root / "grading"
+    out = Path(out or root / "grading" / "results")
+    course = Path(course or root / "grading")
+    check_folders(submissions, out, course)
+    overrides_path = overrides if overrides is not None else course / OVERRIDES_NAME
     assignments = discover(root)
     if only:
         assignments = [a for a in assignments if a.name == only]
         if not assignments:
             raise SystemExit(f"no assignment named {only!r}; known: "
                              f"{', '.join(a.name for a in discover(root))}")
-    students = {p.name: p for p in sorted(submissions.iterdir())
-                if p.is_dir() and not p.name.startswith((".", "__"))}
-    if not students:
+    read_from, students, refused = student_folders(submissions)
+    if not students and not refused:
         raise SystemExit(f"{submissions} has no student folders")
-    stems = {c.stem: a for a in assignments for c in a.chapters}
-    # Grade an assignment when at least one student handed in one of its notebooks.
-    wanted = [a for a in assignments
-              if any(find_notebooks(f, {c.stem for c in a.chapters})[0] for f in students.values())]
+    all_assignments = discover(root)
+    chapters = {c.stem: a.name for a in all_assignments for c in a.chapters}
+    handed = {name: find_notebooks(folder, chapters) for name, folder in students.items()}
+    # An assignment is graded when --assignment names it, or when at least half of the
+    # students handed in a notebook of it: one student's extra notebook adds no rows.
+    counts = {a.name: sum(1 for h in handed.values()
+                          if any(chapters[s] == a.name for s in h.copies))
+              for a in assignments}
     if only:
         wanted = assignments
+    else:
+        need = max(1, (len(students) + 1) // 2)
+        wanted = [a for a in assignments if counts[a.name] >= need]
     if not wanted:
         raise SystemExit(f"no notebook in {submissions} matches a chapter with exercises "
-                         f"({', '.join(sorted(stems))})")
-    # Student code runs in kernels that import this checkout's lecture_kit, with
-    # explorers in their fast live form and a non-interactive plotting backend.
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
-    os.environ.update(LECTURE_KIT_EXPLORERS="live", MPLBACKEND="Agg",
-                      PYDEVD_DISABLE_FILE_VALIDATION="1")
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # small matrices, parallel notebooks
+                         f"({', '.join(sorted(chapters))})")
+    wanted_names = {a.name for a in wanted}
+    student_notes: dict[str, list[str]] = {}
+    for name, h in handed.items():
+        notes = list(h.notes)
+        for stem in sorted(h.copies):
+            if chapters[stem] not in wanted_names:
+                notes.append(f"{stem}.ipynb belongs to the assignment {chapters[stem]}, which "
+                             "is not graded in this run: ignored")
+        student_notes[name] = notes
     import warnings
 
     warnings.filterwarnings("ignore", module="nbgrader")   # SQLAlchemy notes inside nbgrader
     if jobs is None:
         jobs = min(2, os.cpu_count() or 1)
     start = time.monotonic()
+    secret = course_secrets(root)
     prepare_course(wanted, course, timeout)
-    rows: list[Row] = []
-    student_notes: dict[str, list[str]] = {}
     taken: set[str] = set()
-    ids = {name: student_id(name, taken) for name in students}
-    all_stems = {c.stem for a in discover(root) for c in a.chapters}
-    for name, folder in students.items():
-        student_notes[name] = find_notebooks(folder, all_stems)[1]
+    ids = {name: student_id(name, taken) for name in list(students) + list(refused)}
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("grades.csv", LOG_NAME):
+        (out / stale).unlink(missing_ok=True)
+    shutil.rmtree(out / "feedback", ignore_errors=True)
+    log = (out / LOG_NAME).open("a", encoding="utf-8", errors="backslashreplace")
+    mode = sandbox_mode(sandbox)
+    box = Sandbox(root, mode, max(1, jobs), timeout, memory_mb)
+    try:
+        problem = box.check()
+        if problem and mode == "userns":
+            print(f"warning: user namespaces do not work here ({problem}); student code runs "
+                  "WITHOUT file-system isolation (limits and clean-up only), see "
+                  "book/instructor.md", file=sys.stderr)
+            box.close()
+            mode = "none"
+            box = Sandbox(root, mode, max(1, jobs), timeout, memory_mb)
+            problem = box.check()
+        if problem:
+            raise SystemExit(f"the grading sandbox ({mode}) does not work on this machine: "
+                             f"{problem}")
+        print(f"grading {len(students)} student(s) x {len(wanted)} assignment(s) in the "
+              f"'{mode}' sandbox, {box.slots} at a time"
+              + (f" (uids {', '.join(map(str, box.uids))})" if mode == "root" else ""),
+              file=sys.stderr)
+        state: dict[tuple[str, str], Prepared] = {}
+        released_all, contexts, forbidden = {}, {}, {}
+        for assignment in wanted:
+            for c in assignment.chapters:
+                released_all[c.stem] = nbformat.read(
+                    course / "release" / assignment.name / c.path.name, as_version=4)
+                contexts[c.stem] = context_of(released_all[c.stem])
+                forbidden.update(forbidden_of(nbformat.read(c.path, as_version=4)))
+        work: list[Job] = []
+        for assignment in wanted:
+            for name, folder in students.items():
+                prep = prepare_student(assignment, handed[name], folder, ids[name], course,
+                                       released_all, contexts, forbidden,
+                                       student_notes[name])
+                state[(name, assignment.name)] = prep
+                if prep.files:
+                    work.append(Job(name, ids[name], assignment.name, prep.files))
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(work), unit="notebook set", file=sys.stderr, dynamic_ncols=True,
+                   disable=not sys.stderr.isatty(), desc="grading")
+        outcomes: dict[tuple[str, str], dict] = {}
+
+        def done(job: Job) -> None:
+            outcomes[(job.name, job.assignment)] = job.outcome
+            ok = "graded" if job.outcome.get("success") else "NOT GRADED"
+            log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\t{display_name(job.name)}\t"
+                      f"{job.assignment}\t{ok}\t{job.seconds:.1f} s\t{job.attempts} "
+                      f"attempt(s)\n")
+            log.flush()
+            bar.update(1)
+
+        run_jobs(work, box, course, timeout, done)
+        bar.close()
+    finally:
+        box.close()             # every process of every slot is dead after this
+    # ---- from here on no student code runs: read results, write them once ----
+    for (name, assignment_name), prep in state.items():
+        for f in (course / "autograded" / ids[name] / assignment_name).glob("*.ipynb"):
+            sanitize_autograded(f)
+    over = load_overrides(overrides_path)
+    rows: list[Row] = []
     for assignment in wanted:
-        rows += grade_assignment(assignment, students, ids, course, timeout, student_notes,
-                                 jobs)
-    secret: set[str] = set()
-    for assignment in wanted:
-        for chapter in assignment.chapters:
-            s = secrets(nbformat.read(chapter.path, as_version=4))
-            secret |= s["hidden"] | s["solution"]
+        for name in students:
+            rows += rows_for(assignment, name, ids[name], state[(name, assignment.name)],
+                             outcomes.get((name, assignment.name), {}), course, released_all,
+                             secret, over, f"feedback/{ids[name]}.html")
+        for name, why in refused.items():
+            rows += [Row(name, assignment.name, e.id, 0.0, e.max_score, why, "needs_review",
+                         f"feedback/{ids[name]}.html") for e in assignment.exercises]
+    for r in rows:                    # last line of defence: no secret in any spelling
+        r.reason = scrub(r.reason, secret)
     write_csv(rows, out / "grades.csv")
     captions = {a.name: a.caption for a in wanted}
-    for name in students:
+    for name in list(students) + list(refused):
         notes = sorted(set(student_notes.get(name, [])))
         write_feedback(name, [r for r in rows if r.student == name], notes, captions,
                        out / "feedback" / f"{ids[name]}.html", timeout, secret)
     elapsed = time.monotonic() - start
-    print(f"graded {len(students)} student(s) x {len(wanted)} assignment(s) in {elapsed:.0f} s")
+    by_student: dict[str, set[str]] = {}
+    for r in rows:
+        by_student.setdefault(r.student, set()).add(r.status)
+    failed = sorted(s for s, st in by_student.items() if "not_graded" in st)
+    review = sorted(s for s, st in by_student.items() if "needs_review" in st
+                    and s not in failed)
+    manual = sorted(s for s, st in by_student.items() if "manual" in st)
+    ok = len(by_student) - len(failed) - len(review)
+    log.write(f"# finished in {elapsed:.0f} s: {ok} graded, {len(review)} need review, "
+              f"{len(failed)} could not be graded\n")
+    log.close()
     print(f"  {out / 'grades.csv'}  ({len(rows)} rows)")
-    print(f"  {out / 'feedback'}/<student>.html")
+    print(f"  {out / 'feedback'}/<student>.html, log in {out / LOG_NAME}")
     from grade_report import write_all
     paths = write_all(out, root)
     print(f"  {paths['report']}  (class report; gradebooks for Canvas and Moodle beside it)")
+    if failed:
+        print("could not be graded (see grades.csv): "
+              + ", ".join(display_name(s) for s in failed))
+    print(f"graded {len(by_student)} student(s) x {len(wanted)} assignment(s) in "
+          f"{elapsed:.0f} s: {ok} graded, {len(review)} need review, {len(failed)} could not "
+          f"be graded ({len(manual)} with written answers to grade by hand)")
     return rows
 
 
@@ -969,12 +2120,23 @@ def main(argv=None) -> int:
     p.add_argument("--assignment", default=None, help="grade only this assignment")
     p.add_argument("--jobs", type=int, default=None,
                    help="notebooks graded in parallel (default: 2, or 1 on one core)")
+    p.add_argument("--sandbox", choices=("auto", "root", "userns", "none"), default="auto",
+                   help="isolation of student code (default: the strongest available)")
+    p.add_argument("--overrides", type=Path, default=None,
+                   help=f"instructor decisions on flagged exercises (default "
+                        f"grading/{OVERRIDES_NAME})")
+    p.add_argument("--memory", type=int, default=3072, help="address space per kernel, MiB")
+    p = sub.add_parser("_autograde", help=argparse.SUPPRESS)
+    p.add_argument("job")
     args = parser.parse_args(argv)
+    sys.dont_write_bytecode = True       # grading writes nothing outside its output folders
     # nbgrader runs helpers such as `alembic` by name: make the environment's own
     # scripts visible even when it is not activated (make calls .venv/bin/python).
     bindir = str(Path(sys.executable).parent)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
+    if args.command == "_autograde":
+        return _worker(args.job)
     if args.command == "list":
         for a in discover(ROOT):
             print(f"{a.name}  ({a.caption})")
@@ -987,9 +2149,11 @@ def main(argv=None) -> int:
         return 0
     if args.timeout <= 0:
         parser.error("--timeout must be a positive number of seconds")
-    grade(args.submissions, ROOT, args.out, timeout=args.timeout, only=args.assignment,
-          jobs=args.jobs)
-    return 0
+    set_subreaper()
+    rows = grade(args.submissions, ROOT, args.out, timeout=args.timeout, only=args.assignment,
+                 jobs=args.jobs, sandbox=args.sandbox, overrides=args.overrides,
+                 memory_mb=args.memory)
+    return 1 if any(r.status == "not_graded" for r in rows) else 0
 
 
 if __name__ == "__main__":
