@@ -971,8 +971,9 @@ def release_summary(assignments, out: Path) -> str:
 
 GRADE_USAGE = """\
 usage: make grade SUBMISSIONS=DIR [TIMEOUT=30] [JOBS=2] [GRADES=grading/results]
-  DIR holds one sub-folder per student with that student's notebooks
-  (see "Collecting" in book/instructor.md).
+                  [ASSIGNMENT=name] [SANDBOX=...] [OVERRIDES=file] [MEMORY=...]
+  DIR holds one sub-folder per student with that student's notebooks, or is
+  nbgrader's submitted/ folder (see book/instructor.md, "Collecting").
 
 Try it on a made-up student who hands in the untouched release (every exercise
 scores 0; paste the two lines):
