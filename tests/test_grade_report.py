@@ -128,9 +128,11 @@ def test_status_and_feedback_columns_are_used_when_present(tmp_path):
         w.writerow(["ann", "p", "x-ex1", "0", "2", "tests were altered", "needs_review",
                     "feedback/ann-42.html"])
         w.writerow(["ann", "p", "x-ex2", "2", "2", "all tests passed", "", ""])
-    a, b = gr.read_grades(tmp_path / "grades.csv")
+        w.writerow(["ann", "p", "x-ex3", "1.5", "2", "to be graded by hand", "manual", ""])
+    a, b, c = gr.read_grades(tmp_path / "grades.csv")
     assert (a.status, a.feedback) == ("needs_review", "feedback/ann-42.html")
     assert (b.status, b.feedback) == ("graded", "feedback/ann.html")
+    assert (c.status, c.score) == ("graded", 1.5)     # a hand grade filled in later
 
 
 @pytest.mark.parametrize("change, message", [

@@ -153,6 +153,8 @@ def read_grades(path: Path) -> list[Entry]:
             raise ValueError(f"grades.csv line {line}: a second row for {key[0]!r}, {key[1]!r}")
         seen.add(key)
         status = (row.get("status") or "").strip() or derive_status(score, row["reason"], max_score)
+        if status == "manual" and score is not None:
+            status = "graded"          # the instructor filled in the hand-graded score
         if status not in STATUSES:
             raise ValueError(f"grades.csv line {line}: unknown status {status!r} "
                              f"(expected one of {', '.join(STATUSES)})")
