@@ -228,6 +228,16 @@ def test_moodle_layout(results):
                                                  part[(line[0], "part-two")]]
 
 
+def test_a_broken_grades_csv_does_not_undo_a_grading_run(tmp_path):
+    _write_grades(tmp_path, ROWS + [ROWS[0]])
+    line = gr.after_grading(tmp_path, ROOT)
+    assert "could not be written" in line and "a second row" in line
+    assert not (tmp_path / "report.html").exists()
+    _write_grades(tmp_path)
+    assert str(tmp_path / "report.html") in gr.after_grading(tmp_path, ROOT)
+    assert (tmp_path / "report.html").exists()
+
+
 def test_a_roster_exported_from_canvas_fills_in_the_ids(tmp_path):
     out = tmp_path / "results"
     _write_grades(out)

@@ -928,6 +928,20 @@ def write_all(out: Path, root: Path = ROOT, roster: Path | None = None,
     return paths
 
 
+def after_grading(out: Path, root: Path = ROOT) -> str:
+    """:func:`write_all` for ``grading.grade``: the line to print about the report.
+
+    A problem with the report never undoes a grading run: it is reported in
+    the returned line (``grades.csv`` and the feedback pages are written by then).
+    """
+    try:
+        paths = write_all(out, root)
+    except Exception as exc:  # noqa: BLE001 - reported; `make report` shows the traceback
+        return (f"  the class report could not be written ({type(exc).__name__}: {exc}); "
+                "fix grades.csv and run `make report`")
+    return f"  {paths['report']}  (class report; gradebooks for Canvas and Moodle beside it)"
+
+
 def release_table(rows: list[dict]) -> str:
     """An aligned text table of what ``make release`` wrote.
 

@@ -2094,9 +2094,8 @@ def grade(submissions: Path, root: Path = ROOT, out: Path | None = None,
     log.close()
     print(f"  {out / 'grades.csv'}  ({len(rows)} rows)")
     print(f"  {out / 'feedback'}/<student>.html, log in {out / LOG_NAME}")
-    from grade_report import write_all
-    paths = write_all(out, root)
-    print(f"  {paths['report']}  (class report; gradebooks for Canvas and Moodle beside it)")
+    from grade_report import after_grading
+    print(after_grading(out, root))
     if failed:
         print("could not be graded (see grades.csv): "
               + ", ".join(display_name(s) for s in failed))
