@@ -491,11 +491,23 @@ def test_an_input_inside_the_output_folder_is_refused(hostile_run):
 # The same grader as a user without privileges
 # ---------------------------------------------------------------------------
 
-def test_non_root_user_grades_honest_students(tmp_path):
+@pytest.fixture
+def shared_tmp():
+    """A folder another user can reach (pytest's own tmp root is private to root)."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="lk-nonroot-", dir="/tmp"))
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_non_root_user_grades_honest_students(shared_tmp):
     """Honest students graded by an unprivileged uid on a copy (namespaces if the kernel
     allows them to users, otherwise limits only): exact scores, nothing left behind."""
     if os.geteuid() != 0 or not shutil.which("setpriv") or not shutil.which("unshare"):
         pytest.skip("needs root to create the throwaway user context (setpriv, unshare)")
+    tmp_path = shared_tmp
     uid = 61990
     repo = _copy_repo(tmp_path / "repo")
     result = subprocess.run([sys.executable, "tools/grading.py", "release"], cwd=repo,
@@ -518,10 +530,6 @@ def test_non_root_user_grades_honest_students(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     subprocess.run(["chown", "-R", f"{uid}:{uid}", str(tmp_path)], check=True)
-    os.chmod(tmp_path, 0o755)
-    for parent in tmp_path.parents:         # let the user reach its folder
-        if parent != Path("/"):
-            os.chmod(parent, os.stat(parent).st_mode | 0o111)
     # The course's Python may live under /root (mode 0700): show the user only that
     # installation, in a private mount namespace, as root would on a shared machine.
     py_home = Path(os.path.realpath(sys.base_prefix))
