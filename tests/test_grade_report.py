@@ -444,6 +444,16 @@ def test_figures_are_inline_svg_with_alt_text_stating_the_result(results):
     hardest = min(means, key=lambda x: sum(means[x]) / len(means[x]))
     label = html.unescape(parsed.svgs[1]["aria-label"])
     assert f"Hardest: {hardest}" in label
+    # the parts figure states each part's median share (over the scored exercises)
+    import statistics
+
+    label = html.unescape(parsed.svgs[0]["aria-label"])
+    for part in ("part-one", "part-two"):
+        shares = []
+        for student in {r[0] for r in ROWS}:
+            mine = [r for r in ROWS if r[0] == student and r[1] == part and r[3] != ""]
+            shares.append(sum(float(r[3]) for r in mine) / sum(float(r[4]) for r in mine))
+        assert f"{part}: median {100 * statistics.median(shares):.0f}%" in label, label
     raw = paths["report"].read_text(encoding="utf-8")
     assert 'lang="en"' in raw and "<h1>" in raw and 'scope="col"' in raw
 
