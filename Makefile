@@ -20,6 +20,7 @@ help:
 	@echo "make release student versions of the exercises in release/ (one per part)"
 	@echo "make grade SUBMISSIONS=dir   autograde dir/<student>/*.ipynb into grading/results/"
 	@echo "make feedback COURSE=dir ASSIGNMENT=name   send the feedback pages through nbgrader's exchange"
+	@echo "make report  class report and LMS gradebooks again from grading/results/grades.csv"
 	@echo "make clean   remove build outputs (keeps .venv)"
 
 # The environment is (re)installed only when the pins or the package metadata change.
@@ -104,13 +105,13 @@ OVERRIDES ?=
 MEMORY ?=
 COURSE ?=
 EXCHANGE ?=
-.PHONY: release grade feedback
+.PHONY: release grade feedback report
 
 release: $(STAMP)
 	$(PY) tools/grading.py release
 
 grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder with one sub-folder per student> [TIMEOUT=30] [GRADES=grading/results]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { $(PY) tools/grade_report.py --grade-usage; exit 2; }
 	$(PY) tools/grading.py grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --out "$(GRADES)" $(if $(JOBS),--jobs $(JOBS)) \
 	  $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(SANDBOX),--sandbox $(SANDBOX)) \
 	  $(if $(OVERRIDES),--overrides "$(OVERRIDES)") $(if $(MEMORY),--memory $(MEMORY))
@@ -121,3 +122,9 @@ grade: $(STAMP)
 feedback: $(STAMP)
 	@test -n "$(COURSE)" -a -n "$(ASSIGNMENT)" || { echo "usage: make feedback COURSE=<nbgrader course folder> ASSIGNMENT=<name> [GRADES=grading/results] [EXCHANGE=<nbgrader exchange root>]"; exit 2; }
 	$(PY) tools/hub_feedback.py "$(COURSE)" --assignment "$(ASSIGNMENT)" --grades "$(GRADES)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)")
+
+# The class report and the gradebooks again, from $(GRADES)/grades.csv (e.g. with
+# ROSTER=the gradebook exported from Canvas or Moodle, to fill in their student ids).
+ROSTER ?=
+report: $(STAMP)
+	$(PY) tools/grade_report.py --results "$(GRADES)" $(if $(ROSTER),--roster "$(ROSTER)")

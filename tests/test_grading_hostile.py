@@ -40,7 +40,7 @@ pytestmark = pytest.mark.grading
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
-TIMEOUT = 10                   # seconds per cell
+TIMEOUT = 30                   # seconds per cell (the default): nothing here loops forever
 NB = "how_to_use"
 EX = "how_to_use-ex3"
 UID_BASE = 61000
@@ -119,7 +119,8 @@ def tree_digest(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
             if os.path.islink(full):
                 out[key] = "link:" + os.fsdecode(os.readlink(full))
             elif os.path.isfile(full):
-                out[key] = hashlib.sha256(open(full, "rb").read()).hexdigest()
+                with open(full, "rb") as fh:
+                    out[key] = hashlib.sha256(fh.read()).hexdigest()
             else:
                 out[key] = "dir"
     return out
@@ -130,7 +131,8 @@ def sandbox_processes(uids: set[int]) -> list[str]:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                status = open(f"/proc/{entry}/status").read()
+                with open(f"/proc/{entry}/status") as fh:
+                    status = fh.read()
             except OSError:
                 continue
             uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
@@ -229,7 +231,8 @@ def students(repo: Path, subs: Path, out: Path) -> dict[str, dict]:
                                      "    __hash__ = float.__hash__\n"
                                      + SIG + "    return Edge(1.0)\n"),
                                expect=((), "needs_review"), reason="special method"),
-        "h_replace_check": dict(body=("np.allclose = lambda *a, **k: True\n"
+        "h_replace_check": dict(body=("from lecture_kit import check\n"
+                                      "np.allclose = lambda *a, **k: True\n"
                                       "np.isclose = lambda *a, **k: True\n"
                                       "check.sigmoid_saturation_edge = lambda f: None\n"
                                       + SIG + WRONG),
@@ -488,11 +491,23 @@ def test_an_input_inside_the_output_folder_is_refused(hostile_run):
 # The same grader as a user without privileges
 # ---------------------------------------------------------------------------
 
-def test_non_root_user_grades_honest_students(tmp_path):
+@pytest.fixture
+def shared_tmp():
+    """A folder another user can reach (pytest's own tmp root is private to root)."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="lk-nonroot-", dir="/tmp"))
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_non_root_user_grades_honest_students(shared_tmp):
     """Honest students graded by an unprivileged uid on a copy (namespaces if the kernel
     allows them to users, otherwise limits only): exact scores, nothing left behind."""
     if os.geteuid() != 0 or not shutil.which("setpriv") or not shutil.which("unshare"):
         pytest.skip("needs root to create the throwaway user context (setpriv, unshare)")
+    tmp_path = shared_tmp
     uid = 61990
     repo = _copy_repo(tmp_path / "repo")
     result = subprocess.run([sys.executable, "tools/grading.py", "release"], cwd=repo,
@@ -515,10 +530,6 @@ def test_non_root_user_grades_honest_students(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     subprocess.run(["chown", "-R", f"{uid}:{uid}", str(tmp_path)], check=True)
-    os.chmod(tmp_path, 0o755)
-    for parent in tmp_path.parents:         # let the user reach its folder
-        if parent != Path("/"):
-            os.chmod(parent, os.stat(parent).st_mode | 0o111)
     # The course's Python may live under /root (mode 0700): show the user only that
     # installation, in a private mount namespace, as root would on a shared machine.
     py_home = Path(os.path.realpath(sys.base_prefix))
@@ -555,7 +566,8 @@ def test_non_root_user_grades_honest_students(tmp_path):
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                status = open(f"/proc/{entry}/status").read()
+                with open(f"/proc/{entry}/status") as fh:
+                    status = fh.read()
             except OSError:
                 continue
             if re.search(rf"^Uid:\s+{uid}\s", status, re.M):

@@ -333,8 +333,27 @@ def nbgrader_config(course: Path, timeout: int = DEFAULT_TIMEOUT, sandbox: dict 
     return cfg
 
 
+def cache_alembic_version() -> str:
+    """nbgrader runs ``alembic heads`` in a subprocess each time it opens the gradebook
+    (about a second each, several times per student): ask once per run and reuse it
+    (workers get the answer through ``LK_ALEMBIC_VERSION``)."""
+    import nbgrader.api
+
+    if not getattr(nbgrader.api.get_alembic_version, "_lk_cached", False):
+        known = os.environ.get("LK_ALEMBIC_VERSION") or nbgrader.api.get_alembic_version()
+
+        def cached() -> str:
+            return known
+
+        cached._lk_cached = True
+        nbgrader.api.get_alembic_version = cached
+    return nbgrader.api.get_alembic_version()
+
+
 def _api(course: Path, timeout: int = DEFAULT_TIMEOUT, sandbox: dict | None = None):
     from nbgrader.apps import NbGraderAPI
+
+    cache_alembic_version()
 
     api = NbGraderAPI(config=nbgrader_config(course, timeout, sandbox))
     api.log.setLevel(logging.ERROR)
@@ -440,12 +459,12 @@ def release(root: Path = ROOT, out: Path | None = None, course: Path | None = No
             for path in sorted(target.rglob("*")):
                 if path.is_file():
                     zf.write(path, path.relative_to(out).as_posix())
-        n = sum(len(c.exercises) for c in assignment.chapters)
-        print(f"{target}/ and {archive.name}: {len(assignment.chapters)} notebook(s), "
-              f"{n} exercise(s), {sum(e.max_score for e in assignment.exercises):g} points")
         written.append(target)
     if not assignments:
         print("no chapter in _toc.yml has nbgrader cells: nothing to release")
+    else:
+        from grade_report import release_summary
+        print(f"released into {out}/:\n" + release_summary(assignments, out))
     return written
 
 
@@ -1319,9 +1338,13 @@ class Sandbox:
                 os.chmod(dirpath, 0o555)
         self.mpl = self.base / "mplconfig"
         self.mpl.mkdir()
+        # matplotlib's font cache, built once per run (not once per kernel)
         env = dict(os.environ, MPLCONFIGDIR=str(self.mpl), MPLBACKEND="Agg")
+        own = Path(os.environ.get("MPLCONFIGDIR") or Path.home() / ".cache" / "matplotlib")
+        for cache in sorted(own.glob("fontlist-*.json")) if own.is_dir() else []:
+            shutil.copyfile(cache, self.mpl / cache.name)
         subprocess.run([sys.executable, "-c", "import matplotlib.pyplot"], env=env,
-                       capture_output=True, timeout=300)
+                       capture_output=True, timeout=600)
         for k in range(slots):
             self.slot_dir(k).mkdir()
 
@@ -1461,7 +1484,8 @@ def _worker(job_path: str) -> int:
         sandbox_mod.mount("lk-conn", sb["conn"], "tmpfs",
                           sandbox_mod.MS_NOSUID | sandbox_mod.MS_NODEV,
                           f"size=4m,mode=0700,uid={sb['uid']},gid={sb['uid']}")
-    os.environ.update(LK_SANDBOX_CONFIG=sb["config"], JUPYTER_RUNTIME_DIR=sb["conn"])
+    os.environ.update(LK_SANDBOX_CONFIG=sb["config"], JUPYTER_RUNTIME_DIR=sb["conn"],
+                      LK_ALEMBIC_VERSION=job.get("alembic", ""))
     warnings.filterwarnings("ignore")
     api = _api(Path(job["course"]), job["timeout"], sb)
     result: dict = {}
@@ -1513,7 +1537,7 @@ def run_jobs(jobs: list[Job], sandbox: Sandbox, course: Path, timeout: int,
             job.attempts += 1
             sb = sandbox.prepare_slot(k, job.files)
             spec = {"course": str(course), "assignment": job.assignment, "sid": job.sid,
-                    "timeout": timeout, "sandbox": sb,
+                    "timeout": timeout, "sandbox": sb, "alembic": cache_alembic_version(),
                     "result": str(sandbox.slot_dir(k) / "result.json")}
             Path(spec["result"]).unlink(missing_ok=True)
             job_file = sandbox.slot_dir(k) / "job.json"
@@ -1750,6 +1774,7 @@ def rows_for(assignment: Assignment, name: str, sid: str, prep: Prepared, outcom
         last = (outcome.get("error") or "").strip().splitlines()[-1:] or ["unknown error"]
         failure = scrub(f"could not be graded: {last[0][:200]}", secret,
                         "could not be graded")
+    cache_alembic_version()
     gb = Gradebook(f"sqlite:///{course / 'gradebook.db'}")
     try:
         for chapter in assignment.chapters:
@@ -1820,13 +1845,16 @@ def rows_for(assignment: Assignment, name: str, sid: str, prep: Prepared, outcom
                         reasons.append("the tests did not run")
                     flags = prep.flags.get(exercise.id) or []
                     if flags:
-                        as_run = "to be graded by hand" if score is None else f"{score:g}"
+                        as_run = "to be graded by hand" if score is None else \
+                            f"{score:g} / {exercise.max_score:g}"
                         override = overrides.get((name, exercise.id)) or \
                             overrides.get((sid, exercise.id))
                         if override is None:
+                            # the row scores 0: it must not say "all tests passed"
                             reasons = [f"needs review: {'; '.join(dict.fromkeys(flags))}; "
-                                       f"scored 0 until an instructor overrides it (as run: "
-                                       f"{as_run})"] + reasons
+                                       f"scored 0 until an instructor overrides it (the "
+                                       f"tests as run gave {as_run})"] + \
+                                [r for r in reasons if r != "all tests passed"]
                             score, status = (0.0 if score is not None else None), \
                                 "needs_review"
                         else:
@@ -2013,7 +2041,9 @@ def grade(submissions: Path, root: Path = ROOT, out: Path | None = None,
         if problem:
             raise SystemExit(f"the grading sandbox ({mode}) does not work on this machine: "
                              f"{problem}")
-        print(f"grading {len(students)} student(s) x {len(wanted)} assignment(s) in the "
+        print(f"grading {len(students)} student(s)"
+              + (f" ({len(refused)} more refused)" if refused else "")
+              + f" x {len(wanted)} assignment(s) in the "
               f"'{mode}' sandbox, {box.slots} at a time"
               + (f" (uids {', '.join(map(str, box.uids))})" if mode == "root" else ""),
               file=sys.stderr)
@@ -2089,6 +2119,8 @@ def grade(submissions: Path, root: Path = ROOT, out: Path | None = None,
     log.close()
     print(f"  {out / 'grades.csv'}  ({len(rows)} rows)")
     print(f"  {out / 'feedback'}/<student>.html, log in {out / LOG_NAME}")
+    from grade_report import after_grading
+    print(after_grading(out, root))
     if failed:
         print("could not be graded (see grades.csv): "
               + ", ".join(display_name(s) for s in failed))
