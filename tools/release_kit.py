@@ -97,13 +97,17 @@ def label_hidden_tests(nb) -> int:
 
 
 def build_wheel(root: Path = ROOT, outdir: Path | None = None) -> Path:
-    """Build the ``lecture_kit`` wheel of ``root`` (``python -m build``); return its path."""
+    """Build the ``lecture_kit`` wheel of ``root``; return its path.
+
+    ``python -m build --no-isolation``: the pinned setuptools of the course
+    environment builds it, offline (``make dist`` does the same).
+    """
     outdir = Path(outdir or tempfile.mkdtemp(prefix="lecture-kit-wheel-"))
     outdir.mkdir(parents=True, exist_ok=True)
     for old in outdir.glob("lecture_kit-*.whl"):
         old.unlink()
-    result = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir),
-                             str(root)], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--wheel",
+                             "--outdir", str(outdir), str(root)], capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(f"building the lecture_kit wheel failed:\n{result.stdout}\n"
                            f"{result.stderr}")
