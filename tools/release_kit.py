@@ -79,7 +79,7 @@ Open the notebooks in JupyterLab and run them from the top.
 """
 
 # Measured by tests/test_release_kit.py's set-up (README block, fresh venv, warm cache).
-INSTALL_TIME = "about 1 to 2 minutes"
+INSTALL_TIME = "2 to 4 minutes"
 
 
 def label_hidden_tests(nb) -> int:
