@@ -46,7 +46,7 @@ test: chromium hub-tools $(STAMP)
 
 # Unit tests and doctests only (no build, no browser): quick feedback while coding.
 test-fast: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser and not grading and not hub"
+	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser and not grading and not hub and not kit and not lab"
 
 # The JupyterHub test (tests/test_jupyterhub.py, marker `hub`) needs, as root, Node's
 # npm (the hub's proxy) and Debian's python3-venv (the students' environment).
@@ -75,16 +75,16 @@ lab: $(STAMP)
 	  $(VENV)/bin/jupyter lab "$(LAB_DIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # The package as users install it: dist/lecture_kit-<version>-py3-none-any.whl and
-# dist/lecture_kit-<version>.tar.gz (python -m build, in an isolated environment).
+# dist/lecture_kit-<version>.tar.gz, built offline with the pinned setuptools.
 dist: $(STAMP)
 	rm -rf dist
-	$(PY) -m build --outdir dist .
+	$(PY) -m build --no-isolation --outdir dist .
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 freeze: $(STAMP)
-	$(PY) -m pip freeze --exclude-editable | grep -vi '^lecture.kit' > /tmp/lk-freeze.txt
+	$(PY) -m pip freeze --all --exclude-editable | grep -vi '^lecture.kit\|^pip==' > /tmp/lk-freeze.txt
 	@echo "review /tmp/lk-freeze.txt, then copy it below the header of requirements.txt"
 
 clean:

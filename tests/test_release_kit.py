@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -87,9 +88,11 @@ def student_python(kits):
     commands = release_kit.install_commands((first / "README.md").read_text())
     assert commands and commands[-1].strip() == "jupyter lab", commands
     script = "set -euo pipefail\n" + "\n".join(commands[:-1]) + "\n"
+    started = time.monotonic()
     result = subprocess.run(["bash", "-c", script], cwd=first, env=clean_env(),
                             capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, f"README set-up failed:\n{result.stdout}\n{result.stderr}"
+    print(f"\nREADME set-up (venv + pip install) took {time.monotonic() - started:.0f} s")
     python = first / ".venv" / "bin" / "python"
     assert python.exists()
     assert (first / ".venv" / "bin" / "jupyter-lab").exists(), "JupyterLab was not installed"

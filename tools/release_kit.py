@@ -79,7 +79,7 @@ Open the notebooks in JupyterLab and run them from the top.
 """
 
 # Measured by tests/test_release_kit.py's set-up (README block, fresh venv, warm cache).
-INSTALL_TIME = "about 1 to 2 minutes"
+INSTALL_TIME = "2 to 4 minutes"
 
 
 def label_hidden_tests(nb) -> int:
@@ -97,16 +97,23 @@ def label_hidden_tests(nb) -> int:
 
 
 def build_wheel(root: Path = ROOT, outdir: Path | None = None) -> Path:
-    """Build the ``lecture_kit`` wheel of ``root`` (``python -m build``); return its path."""
+    """Build the ``lecture_kit`` wheel of ``root``; return its path.
+
+    ``python -m build --no-isolation``, as ``make dist``: the pinned setuptools of
+    the course environment builds it offline, from an sdist in a temporary folder
+    (so nothing but ``lecture_kit.egg-info`` is written into the checkout).
+    """
     outdir = Path(outdir or tempfile.mkdtemp(prefix="lecture-kit-wheel-"))
     outdir.mkdir(parents=True, exist_ok=True)
-    for old in outdir.glob("lecture_kit-*.whl"):
+    for old in [*outdir.glob("lecture_kit-*.whl"), *outdir.glob("lecture_kit-*.tar.gz")]:
         old.unlink()
-    result = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir),
-                             str(root)], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "build", "--no-isolation",
+                             "--outdir", str(outdir), str(root)], capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(f"building the lecture_kit wheel failed:\n{result.stdout}\n"
                            f"{result.stderr}")
+    for sdist in outdir.glob("lecture_kit-*.tar.gz"):
+        sdist.unlink()
     wheels = sorted(outdir.glob("lecture_kit-*.whl"))
     if len(wheels) != 1:
         raise RuntimeError(f"expected one lecture_kit wheel in {outdir}, found {wheels}")
