@@ -1306,13 +1306,18 @@ def kill_descendants(root_pid: int, keep: set[int] = frozenset()) -> int:
     return killed
 
 
+_SUBREAPER: list[bool] = []
+
+
 def set_subreaper() -> None:
     """Orphans of everything started from here (double-forked daemons) become our children,
-    so that they can be found and killed."""
+    so that they can be found and killed. Only for processes that start nothing else
+    (the grader's command line and its workers), never inside another program."""
     import ctypes
 
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+        if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0:  # CHILD_SUBREAPER
+            _SUBREAPER.append(True)
     except (OSError, AttributeError):
         pass
 
@@ -1574,8 +1579,9 @@ def run_jobs(jobs: list[Job], sandbox: Sandbox, course: Path, timeout: int,
             except OSError:
                 err = b""
             del running[k]
-            workers = {p.pid for _, p, _, _ in running.values()}
-            kill_descendants(os.getpid(), keep=workers)    # orphans reparented to us
+            if _SUBREAPER:             # orphans reparented to us (only when run by main())
+                workers = {p.pid for _, p, _, _ in running.values()}
+                kill_descendants(os.getpid(), keep=workers)
             clean = sandbox.clean_slot(k)
             free.append(k)
             result_path = Path(spec["result"])
