@@ -2056,8 +2056,8 @@ def grade(submissions: Path, root: Path = ROOT, out: Path | None = None,
               + (f" ({len(refused)} more refused)" if refused else "")
               + f" x {len(wanted)} assignment(s) in the "
               f"'{mode}' sandbox, {box.slots} at a time"
-              + (f" (uids {', '.join(map(str, box.uids))})" if mode == "root" else ""),
-              file=sys.stderr)
+              + (f" (uids {', '.join(map(str, box.uids))})" if mode == "root" else "")
+              + f"; temporary folder {box.base}", file=sys.stderr)
         state: dict[tuple[str, str], Prepared] = {}
         released_all, contexts, forbidden = {}, {}, {}
         for assignment in wanted:
