@@ -24,6 +24,7 @@ import copy
 import csv
 import hashlib
 import html
+import json
 import os
 import re
 import shutil
@@ -158,7 +159,7 @@ def students(repo: Path, subs: Path, out: Path) -> dict[str, dict]:
         "ctl_stub": dict(body=None, expect=((), "graded"), reason="not attempted"),
         "ctl_loose": dict(body=SIG + EXACT, layout="loose",
                           expect=(("visible", "hidden"), "graded"), reason="all tests passed"),
-        "ctl_print100mb": dict(body=SIG + "    print('x' * 100_000_000)\n" + EXACT,
+        "ctl_print100mb": dict(body="print('x' * 100_000_000)\n" + SIG + EXACT,
                                expect=(("visible", "hidden"), "graded"),
                                reason="all tests passed"),
         "ctl_xss": dict(body="from IPython.display import HTML, Javascript, display\n"
@@ -362,7 +363,6 @@ def hostile_run(tmp_path_factory):
         "inspect imported but unused\n", encoding="utf-8")
     before_repo = tree_digest(repo, skip=("grading",))
     before_subs = tree_digest(subs)
-    tmp_before = set(Path("/tmp").glob("lk-grade-*"))
     start = time.monotonic()
     result = subprocess.run(["make", "-o", ".venv/.installed", f"PY={sys.executable}", "grade",
                              f"SUBMISSIONS={subs}", f"TIMEOUT={TIMEOUT}"],
@@ -372,7 +372,7 @@ def hostile_run(tmp_path_factory):
     time.sleep(8)                         # a surviving daemon would strike now
     return dict(repo=repo, subs=subs, out=out, table=table, assignment=assignment,
                 result=result, elapsed=elapsed, csv_bytes=csv_bytes,
-                before_repo=before_repo, before_subs=before_subs, tmp_before=tmp_before,
+                before_repo=before_repo, before_subs=before_subs,
                 log=result.stdout.decode(errors="replace") + result.stderr.decode(
                     errors="replace"))
 
@@ -426,7 +426,9 @@ def test_nothing_outside_the_grading_folder_changed(hostile_run):
                if after.get(k) != hostile_run["before_repo"].get(k)}
     assert not changed, sorted(changed)
     assert tree_digest(hostile_run["subs"]) == hostile_run["before_subs"]
-    assert set(Path("/tmp").glob("lk-grade-*")) <= hostile_run["tmp_before"]
+    temporary = re.search(r"temporary folder (\S+)", hostile_run["log"])
+    assert temporary, hostile_run["log"][:2000]
+    assert not Path(temporary.group(1)).exists()
 
 
 def test_no_student_process_survives_and_results_stay_put(hostile_run):
@@ -454,10 +456,18 @@ def test_instructor_copies_are_safe_and_small(hostile_run):
     course = hostile_run["repo"] / "grading"
     for folder in ("autograded", "submitted"):
         for path in (course / folder).rglob("*.ipynb"):
-            raw = path.read_text(encoding="utf-8")
             assert path.stat().st_size < 2_000_000, path
+            nb = nbformat.read(path, as_version=4)
+            # what a viewer renders: outputs, markdown and raw cells (code is shown as text)
+            rendered = json.dumps([c.get("outputs", []) for c in nb.cells]) + "\n".join(
+                c.source for c in nb.cells if c.cell_type != "code")
             for bad in ("<script", "onerror", "text/html", "application/javascript"):
-                assert bad not in raw, (path, bad)
+                assert bad not in rendered, (path, bad)
+    xss = nbformat.read(course / "autograded" / "ctl_xss" / hostile_run["assignment"]
+                        / f"{NB}.ipynb", as_version=4)
+    shown = [o for c in xss.cells for o in c.get("outputs", [])
+             if o.get("output_type") == "display_data"]
+    assert shown and all(set(o["data"]) <= {"text/plain", "image/png"} for o in shown)
 
 
 def test_refusals_are_explained(hostile_run):

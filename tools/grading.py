@@ -1301,13 +1301,18 @@ def kill_descendants(root_pid: int, keep: set[int] = frozenset()) -> int:
     return killed
 
 
+_SUBREAPER: list[bool] = []
+
+
 def set_subreaper() -> None:
     """Orphans of everything started from here (double-forked daemons) become our children,
-    so that they can be found and killed."""
+    so that they can be found and killed. Only for processes that start nothing else
+    (the grader's command line and its workers), never inside another program."""
     import ctypes
 
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+        if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0:  # CHILD_SUBREAPER
+            _SUBREAPER.append(True)
     except (OSError, AttributeError):
         pass
 
@@ -1569,8 +1574,9 @@ def run_jobs(jobs: list[Job], sandbox: Sandbox, course: Path, timeout: int,
             except OSError:
                 err = b""
             del running[k]
-            workers = {p.pid for _, p, _, _ in running.values()}
-            kill_descendants(os.getpid(), keep=workers)    # orphans reparented to us
+            if _SUBREAPER:             # orphans reparented to us (only when run by main())
+                workers = {p.pid for _, p, _, _ in running.values()}
+                kill_descendants(os.getpid(), keep=workers)
             clean = sandbox.clean_slot(k)
             free.append(k)
             result_path = Path(spec["result"])
@@ -2045,8 +2051,8 @@ def grade(submissions: Path, root: Path = ROOT, out: Path | None = None,
               + (f" ({len(refused)} more refused)" if refused else "")
               + f" x {len(wanted)} assignment(s) in the "
               f"'{mode}' sandbox, {box.slots} at a time"
-              + (f" (uids {', '.join(map(str, box.uids))})" if mode == "root" else ""),
-              file=sys.stderr)
+              + (f" (uids {', '.join(map(str, box.uids))})" if mode == "root" else "")
+              + f"; temporary folder {box.base}", file=sys.stderr)
         state: dict[tuple[str, str], Prepared] = {}
         released_all, contexts, forbidden = {}, {}, {}
         for assignment in wanted:
