@@ -526,21 +526,23 @@ def _derivation_page(tmp_path, form, width):
 
 
 _OVERFLOW = """(root) => {
-  // For each typeset formula: how far it reaches past the column, and past the nearest box that
-  // cuts it off (overflow hidden/clip) or scrolls it (overflow auto/scroll). Rectangles, not
+  // For each typeset formula (its drawn box, mjx-math): walk up to the block and note every
+  // box that it, or the part of it still shown, reaches past: "scrolls" (overflow auto/scroll)
+  // or "clipped" (hidden/clip); "column" if it sticks out of the block itself. Rectangles, not
   // scrollWidth: MathJax's hidden assistive MathML inflates scrollWidth without being seen.
   const column = root.getBoundingClientRect();
   return [...root.querySelectorAll("mjx-container > mjx-math")].map((m) => {
-    const r = m.getBoundingClientRect();  // the drawn formula, inside its mjx-container
-    let box = m.parentElement, kind = "column";
-    while (box && box !== root) {
+    let cur = m.getBoundingClientRect();
+    const width = Math.round(cur.width), kinds = [];
+    for (let box = m.parentElement; box && box !== root; box = box.parentElement) {
       const o = getComputedStyle(box).overflowX;
-      if (o !== "visible") { kind = ["auto", "scroll"].includes(o) ? "scrolls" : "clipped"; break; }
-      box = box.parentElement;
+      if (o === "visible") continue;
+      const edge = box.getBoundingClientRect();
+      if (cur.right > edge.right + 1) kinds.push(["auto", "scroll"].includes(o) ? "scrolls" : "clipped");
+      cur = edge;
     }
-    const edge = (box || root).getBoundingClientRect();
-    return {text: (m.textContent || "").slice(0, 50), width: Math.round(r.width),
-            past_column: r.right - column.right, past_box: r.right - edge.right, kind: kind};
+    if (cur.right > column.right + 1) kinds.push("column");
+    return {text: (m.parentElement.textContent || "").slice(0, 50), width: width, kinds: kinds};
   });
 }"""
 
@@ -579,7 +581,7 @@ def test_every_derivation_fits_the_688px_content_column(browser, tmp_path, form)
         too_wide = {}
         for name in NAMES:
             widths = [f["width"] for f in page.locator(f"#{name}").evaluate(_OVERFLOW)
-                      if f["past_column"] > 1 or f["past_box"] > 1]
+                      if f["kinds"]]
             if widths:
                 too_wide[name] = max(widths)
         assert too_wide == {}, f"wider than the 688 px column (widest formula in px): {too_wide}"
@@ -594,12 +596,33 @@ def test_every_derivation_scrolls_but_never_clips_at_390px(browser, tmp_path):
     try:
         clipped = {}
         for name in NAMES:
-            bad = [f"{f['text']!r} ({f['kind']})"
+            bad = [f"{f['text']!r} {f['kinds']}"
                    for f in page.locator(f"#{name}").evaluate(_OVERFLOW)
-                   if (f["past_box"] > 1 and f["kind"] != "scrolls")
-                   or (f["past_column"] > 1 and f["kind"] == "column")]
+                   if set(f["kinds"]) - {"scrolls"}]
             if bad:
                 clipped[name] = bad
         assert clipped == {}
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_the_width_probe_sees_scrolling_clipping_and_overflow(browser, tmp_path):
+    """Self-test of the measurement: a formula cut off, one scrolled, one spilling, one fitting."""
+    wide = "+".join(f"x_{{{k}}}" for k in range(40))
+    cases = {"clip": "overflow:hidden", "scroll": "overflow-x:auto", "spill": "overflow:visible"}
+    body = "".join(f'<div class="lk-block mathjax_process" id="{k}"><div style="{style}">\\(\\displaystyle '
+                   f"{wide}\\)</div></div>" for k, style in cases.items())
+    body += '<div class="lk-block mathjax_process" id="fits"><div style="overflow:hidden">\\(x + y\\)</div></div>'
+    page_file = _derivation_page(tmp_path, "html", 300)
+    page_file.write_text(page_file.read_text().replace(
+        page_file.read_text().split('style="width:300px;margin:0 8px">')[1].split("</main>")[0],
+        body))
+    page = _typeset(browser, page_file, 300)
+    try:
+        kinds = {k: [f["kinds"] for f in page.locator(f"#{k}").evaluate(_OVERFLOW)]
+                 for k in (*cases, "fits")}
+    finally:
+        page.close()
+    assert kinds == {"clip": [["clipped"]], "scroll": [["scrolls"]], "spill": [["column"]],
+                     "fits": [[]]}
