@@ -11,6 +11,7 @@ Three kinds of evidence:
 * The display is LaTeX that myst-nb can show.
 """
 
+import html
 import math
 import re
 
@@ -390,30 +391,238 @@ def test_pytorch_momentum_step_tends_to_lr_over_one_minus_beta(beta, built):
 
 
 # ---------------------------------------------------------------------------
-# The displays typeset without errors in MathJax (the book's renderer)
+# The displays read right: no tautologies, Greek as symbols, narrow layout
+# ---------------------------------------------------------------------------
+
+GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "vartheta", "kappa",
+         "lambda", "mu", "rho", "sigma", "tau", "phi")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_displayed_step_is_a_tautology(built, name):
+    """A step SymPy simplified into ``a = a`` says nothing (only a definition may look so)."""
+    for index, (lhs, relation, rhs) in enumerate(built[name].latex_sides()):
+        if relation != ":=":
+            assert lhs != rhs, f"{name} step {index} displays {lhs} {relation} {rhs}"
+
+
+def test_the_tautology_check_catches_a_simplified_step():
+    x = sp.Symbol("x")
+    d = D.Derivation("t").equal(2 / (1 + x), 2 / (1 / (1 / (1 + x))), "simplified away")
+    ((lhs, _, rhs),) = d.latex_sides()
+    assert lhs == rhs  # what the test above would flag
+
+
+def _word_greek(tex):
+    r"""Greek letter names printed as words (``Var(delta)``, ``\mu_{delta}``), not ``\delta``."""
+    return [g for g in GREEK if re.search(rf"(?<![\\A-Za-z]){g}(?![A-Za-z])", tex)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_greek_letters_print_as_symbols(built, name):
+    d = built[name]
+    shown = [side for sides in d.latex_sides() for side in (sides[0], sides[2])]
+    shown += [d.title] + [s.why for s in d.steps] + [d.to_latex(), d.to_html()]
+    for tex in shown:
+        assert _word_greek(tex) == [], f"{name}: {tex[:120]}"
+
+
+def test_the_greek_check_catches_a_word():
+    assert _word_greek(r"\operatorname{Var}(delta) + \mu_{delta}") == ["delta"]
+    assert _word_greek(r"\operatorname{Var}(\delta) + \mu_{\delta} + \beta") == []
+
+
+def test_the_statistics_of_a_greek_family_print_greek():
+    assert sp.latex(D.var_symbol("delta"), symbol_names=D.checker._SYMBOL_LATEX) == \
+        r"\operatorname{Var}(\delta)"
+    assert sp.latex(D.mean_symbol("delta"), symbol_names=D.checker._SYMBOL_LATEX) == r"\mu_{\delta}"
+
+
+def test_xavier_backward_sums_over_the_outputs_with_the_input_index_free(built):
+    lhs, relation, rhs = built["xavier_backward"].latex_sides()[0]
+    assert lhs == r"\frac{\partial L}{\partial x_i}" and relation == ":="
+    assert rhs == r"\sum_{j=1}^{n_{\mathrm{out}}} {w}_{j,i} {\delta}_{j}"
+
+
+def test_xavier_compromise_shows_the_harmonic_mean_as_its_second_step(built):
+    d = built["xavier_compromise"]
+    lhs, relation, rhs = d.latex_sides()[1]  # "the second line" of the chapter
+    assert "harmonic mean" in d.steps[1].why
+    assert lhs == r"\frac{2}{n_{\mathrm{in}} + n_{\mathrm{out}}}" and relation == "="
+    assert rhs == r"\frac{2}{\frac{1}{1 / n_{\mathrm{in}}} + \frac{1}{1 / n_{\mathrm{out}}}}"
+    # and it is checked: a wrong harmonic mean (the arithmetic one) fails
+    n_in, n_out = (sp.Symbol(n, positive=True, integer=True) for n in ("n_in", "n_out"))
+    wrong = D.checker.AsWritten((1 / n_in + 1 / n_out) / 2)
+    assert not d.replaced(1, rhs=wrong).check(only=1)[0].ok
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_display_has_one_equation_and_one_justification_per_step(built, name):
+    d = built[name]
+    page = d.to_html()
+    assert page.count('class="lk-step"') == len(d)
+    assert page.count('class="lk-step-why"') == len(d)
+    assert page.count("\\(\\displaystyle") == len(d)
+    assert "mathjax_process" in page and "<script" not in page
+    for step in d.steps:  # every justification's words are there, as text
+        assert html.escape(step.why.split("$")[0], quote=False) in page
+    # the pure-LaTeX form puts the justification on rows of its own, wrapped
+    for row in d.to_latex(title=False).split("\\\\"):
+        text = "".join(re.findall(r"\\text\{([^}]*)\}", row))
+        assert len(text) <= D.checker.TEXT_CHARS + 2, row
+
+
+def test_a_long_sum_is_broken_before_a_sign():
+    x = sp.symbols("x1:20")
+    d = D.Derivation("long").equal(sp.Symbol("S"), sum(xi**2 for xi in x), "a long sum")
+    (rows, _), = d.layout()
+    assert len(rows) > 2 and rows[0] == "S"
+    assert all(D.checker.latex_width(r) <= D.checker.LINE_EM for r in rows)
+    assert all(re.match(r"(\\q?quad)+ [=+-] ", r) for r in rows[1:])
+
+
+# ---------------------------------------------------------------------------
+# In the browser: the displays typeset without errors and fit the column
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.browser
-def test_every_display_typesets_in_mathjax_without_errors(browser, tmp_path):
-    import html
+def _installed(pattern):
     import sys
     from pathlib import Path
 
-    found = sorted(Path(sys.prefix).glob("lib/python*/site-packages/sphinx-mathjax-offline/"
-                                         "static/mathjax/tex-chtml.js"))
-    assert found, "sphinx-mathjax-offline's MathJax is not installed in this environment"
-    body = "".join(f'<div id="{n}">{html.escape(D.get(n)._repr_latex_())}</div>' for n in NAMES)
-    page_file = tmp_path / "derivations.html"
-    # without "noundefined", an unknown macro (\quadE) is an error instead of red text
-    config = '<script>window.MathJax = {tex: {packages: {"[-]": ["noundefined"]}}};</script>'
-    page_file.write_text(f'<html><head>{config}<script src="{found[0].as_uri()}"></script>'
-                         f"</head><body>{body}</body></html>")
-    page = browser.new_page()
+    found = sorted(Path(sys.prefix).glob(f"lib/python*/site-packages/{pattern}"))
+    assert found, f"{pattern} is not installed in this environment"
+    return found[0]
+
+
+def _block(name, form):
+    """What the book shows for a derivation: its HTML form, or myst-nb's math block of its LaTeX."""
+    d = D.get(name)
+    if form == "html":
+        inner = d._repr_html_()
+    else:  # myst-nb turns a text/latex output "$$...$$" into this
+        inner = ('<div class="output text_latex math notranslate nohighlight">\\['
+                 + html.escape(d._repr_latex_()[2:-2], quote=False) + "\\]</div>")
+    return f'<div class="lk-block" id="{name}">{inner}</div>'
+
+
+def _derivation_page(tmp_path, form, width):
+    """Every derivation in a column ``width`` px wide, with the book's theme CSS and MathJax."""
+    mathjax = _installed("sphinx-mathjax-offline/static/mathjax/tex-chtml.js")
+    theme = _installed("pydata_sphinx_theme/theme/pydata_sphinx_theme/static/styles/"
+                       "pydata-sphinx-theme.css")
+    # the book's MathJax settings; without "noundefined" an unknown macro is an error, not red text
+    config = ('<script>window.MathJax = {options: {processHtmlClass: '
+              '"tex2jax_process|mathjax_process|math|output_area"}, '
+              'tex: {packages: {"[-]": ["noundefined"]}}};</script>')
+    body = "".join(_block(n, form) for n in NAMES)
+    page_file = tmp_path / f"derivations-{form}-{width}.html"
+    page_file.write_text(
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" '
+        f'href="{theme.as_uri()}">{config}<script src="{mathjax.as_uri()}"></script></head>'
+        f'<body><main class="bd-article tex2jax_ignore mathjax_ignore" '
+        f'style="width:{width}px;margin:0 8px">{body}</main></body></html>', encoding="utf-8")
+    return page_file
+
+
+_OVERFLOW = """(root) => {
+  // For each typeset formula (its drawn box, mjx-math): walk up to the block and note every
+  // box that it, or the part of it still shown, reaches past: "scrolls" (overflow auto/scroll)
+  // or "clipped" (hidden/clip); "column" if it sticks out of the block itself. Rectangles, not
+  // scrollWidth: MathJax's hidden assistive MathML inflates scrollWidth without being seen.
+  const column = root.getBoundingClientRect();
+  return [...root.querySelectorAll("mjx-container > mjx-math")].map((m) => {
+    let cur = m.getBoundingClientRect();
+    const width = Math.round(cur.width), kinds = [];
+    for (let box = m.parentElement; box && box !== root; box = box.parentElement) {
+      const o = getComputedStyle(box).overflowX;
+      if (o === "visible") continue;
+      const edge = box.getBoundingClientRect();
+      if (cur.right > edge.right + 1) kinds.push(["auto", "scroll"].includes(o) ? "scrolls" : "clipped");
+      cur = edge;
+    }
+    if (cur.right > column.right + 1) kinds.push("column");
+    return {text: (m.parentElement.textContent || "").slice(0, 50), width: width, kinds: kinds};
+  });
+}"""
+
+
+def _typeset(browser, page_file, width):
+    page = browser.new_page(viewport={"width": width + 16, "height": 900})
     page.goto(page_file.as_uri())
-    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
+                           timeout=120_000)
     page.evaluate("MathJax.startup.promise")
-    errors = [e.get_attribute("data-mjx-error") for e in page.locator("mjx-merror").all()]
-    assert errors == []
-    assert page.locator("mjx-container").count() == len(NAMES)
-    page.close()
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("form", ["html", "latex"])
+def test_every_display_typesets_in_mathjax_without_errors(browser, tmp_path, form):
+    page = _typeset(browser, _derivation_page(tmp_path, form, 688), 688)
+    try:
+        errors = [e.get_attribute("data-mjx-error") for e in page.locator("mjx-merror").all()]
+        assert errors == []
+        for name in NAMES:
+            block = page.locator(f"#{name}")
+            steps = len(D.get(name)) if form == "html" else 1
+            assert block.locator("mjx-container").count() >= steps, name
+            assert "\\(" not in block.inner_text() and "\\[" not in block.inner_text()
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("form", ["html", "latex"])
+def test_every_derivation_fits_the_688px_content_column(browser, tmp_path, form):
+    """At 1280 px the book's column is 688 px: no box of a derivation is wider than it is."""
+    page = _typeset(browser, _derivation_page(tmp_path, form, 688), 688)
+    try:
+        too_wide = {}
+        for name in NAMES:
+            widths = [f["width"] for f in page.locator(f"#{name}").evaluate(_OVERFLOW)
+                      if f["kinds"]]
+            if widths:
+                too_wide[name] = max(widths)
+        assert too_wide == {}, f"wider than the 688 px column (widest formula in px): {too_wide}"
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_every_derivation_scrolls_but_never_clips_at_390px(browser, tmp_path):
+    """On a phone an equation may scroll inside its own box, never be cut off."""
+    page = _typeset(browser, _derivation_page(tmp_path, "html", 358), 358)
+    try:
+        clipped = {}
+        for name in NAMES:
+            bad = [f"{f['text']!r} {f['kinds']}"
+                   for f in page.locator(f"#{name}").evaluate(_OVERFLOW)
+                   if set(f["kinds"]) - {"scrolls"}]
+            if bad:
+                clipped[name] = bad
+        assert clipped == {}
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_the_width_probe_sees_scrolling_clipping_and_overflow(browser, tmp_path):
+    """Self-test of the measurement: a formula cut off, one scrolled, one spilling, one fitting."""
+    wide = "+".join(f"x_{{{k}}}" for k in range(40))
+    cases = {"clip": "overflow:hidden", "scroll": "overflow-x:auto", "spill": "overflow:visible"}
+    body = "".join(f'<div class="lk-block mathjax_process" id="{k}"><div style="{style}">\\(\\displaystyle '
+                   f"{wide}\\)</div></div>" for k, style in cases.items())
+    body += '<div class="lk-block mathjax_process" id="fits"><div style="overflow:hidden">\\(x + y\\)</div></div>'
+    page_file = _derivation_page(tmp_path, "html", 300)
+    page_file.write_text(page_file.read_text().replace(
+        page_file.read_text().split('style="width:300px;margin:0 8px">')[1].split("</main>")[0],
+        body))
+    page = _typeset(browser, page_file, 300)
+    try:
+        kinds = {k: [f["kinds"] for f in page.locator(f"#{k}").evaluate(_OVERFLOW)]
+                 for k in (*cases, "fits")}
+    finally:
+        page.close()
+    assert kinds == {"clip": [["clipped"]], "scroll": [["scrolls"]], "spill": [["column"]],
+                     "fits": [[]]}

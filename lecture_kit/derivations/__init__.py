@@ -24,8 +24,8 @@ from __future__ import annotations
 from sympy.core.function import AppliedUndef  # noqa: F401 (was importable here)
 from sympy.matrices import MatrixBase  # noqa: F401 (was importable here)
 
-from .checker import (Derivation, DerivationError, Expectation, Step, StepCheck, Variance,
-                      display_function, f_act, f_prime, mean_symbol, sigma, sigma_prime,
+from .checker import (AsWritten, Derivation, DerivationError, Expectation, Step, StepCheck,
+                      Variance, display_function, f_act, f_prime, mean_symbol, sigma, sigma_prime,
                       var_symbol)
 from .registry import REGISTRY
 # the parts, imported in course order (this order is names()'s order)
@@ -37,7 +37,7 @@ from .optimization import (adam_bias_correction, momentum_effective_step,
                            momentum_forms_equivalent, momentum_unrolled)
 from .losses import bce_with_logits_gradient, cross_entropy_softmax_gradient
 
-__all__ = ["Step", "StepCheck", "Derivation", "DerivationError", "Expectation", "Variance",
+__all__ = ["Step", "StepCheck", "Derivation", "DerivationError", "Expectation", "Variance", "AsWritten",
            "REGISTRY", "ALL", "names", "get"] + list(REGISTRY.names())
 
 

@@ -159,7 +159,7 @@ def softmax_jacobian() -> Derivation:
     total = sum(sp.exp(zi) for zi in z)
     S = sp.Matrix(s)
     J = sp.Matrix(3, 3, lambda i, j: sp.Derivative(s[i], z[j]))
-    d = Derivation("The softmax Jacobian is $diag(s) - s s^T$", name="softmax_jacobian")
+    d = Derivation("The softmax Jacobian is $\\operatorname{diag}(s) - s s^\\top$", name="softmax_jacobian")
     d.define(S, sp.Matrix([sp.exp(zi) / total for zi in z]), "softmax of a 3-vector $z$")
     d.equal(sp.Derivative(s[0], z[0]), s[0] * (1 - s[0]), "quotient rule, $i = j$")
     d.equal(sp.Derivative(s[0], z[1]), -s[0] * s[1], "quotient rule, $i \\ne j$")
@@ -167,7 +167,7 @@ def softmax_jacobian() -> Derivation:
             "every entry: $s_i (\\delta_{ij} - s_j)$")
     S_ = sp.ImmutableMatrix(S)
     d.then(sp.MatAdd(sp.ImmutableMatrix(sp.diag(*s)), sp.MatMul(-1, S_, S_.T), evaluate=False),
-           "in matrix form: $diag(s) - s s^T$")
+           "in matrix form: $\\operatorname{diag}(s) - s s^\\top$")
     d.equal(J * sp.ones(3, 1), sp.zeros(3, 1),
             "rows sum to 0: adding a constant to every $z_j$ changes nothing")
     return d
@@ -246,7 +246,7 @@ def vanishing_gradient_product(depth: int = 3) -> Derivation:
     d.equal(sp.Abs(sig_product), sp.Mul(*[sp.Abs(w[k]) * sigma_prime(z[k]) for k in range(1, L + 1)]),
             "$\\sigma' > 0$")
     d.then((m / 4) ** L, relation="<=",
-           why="$0 < \\sigma' \\le 1/4$ and $|w_k| \\le m = max_k |w_k|$",
+           why="$0 < \\sigma' \\le 1/4$ and $|w_k| \\le m = \\max_k |w_k|$",
            bounds=tuple(sp.Le(q, bound) for k in range(1, L + 1)
                         for q, bound in ((sp.Abs(w[k]), m), (sigma_prime(z[k]), sp.Rational(1, 4)))))
     return d

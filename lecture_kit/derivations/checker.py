@@ -40,27 +40,49 @@ How a step is checked
 A corrupted step (a wrong right-hand side, a dropped factor) fails the check:
 the tests corrupt every derivation and expect ``verify()`` to say ``False``.
 
-Why ``text/latex``
-------------------
-The display is offered as ``text/latex`` only (``$$\begin{array}...$$``).
-myst-nb (Jupyter Book 1) turns it into a math block that MathJax typesets; it
-would render a ``text/markdown`` output with a parser that ignores dollar
-math, and it prefers markdown when both exist, so there is no
-``_repr_markdown_``. :meth:`Derivation.to_markdown` gives a MyST block for a
-page. Justifications are ASCII text with optional ``$inline math$``; the
-math parts are typeset as math, the rest as ``\text{...}``.
+How a derivation is displayed
+-----------------------------
+One equation a line, its justification under it, so that a derivation fits
+the book's 688 px content column (and scrolls, never clips, inside its own
+box on a phone). A step's equation stays on one line when it is at most
+:data:`LINE_EM` wide by :func:`latex_width`'s estimate; otherwise its left
+side goes on a line of its own, ``= right side`` under it, and a long sum is
+broken before a sign. A continued step (``lhs=None``) keeps its relation
+under the one above. ``tests/test_derivations.py`` typesets every
+derivation with the book's MathJax and theme CSS and measures it.
+
+Two forms are offered:
+
+* ``text/html`` (:meth:`Derivation.to_html`): each equation a MathJax
+  formula in its own box, the justification an ordinary wrapped paragraph
+  under it. myst-nb (Jupyter Book 1) and JupyterLab both prefer it. The
+  math is marked up as Sphinx marks it (``class="math"``, ``\(...\)``)
+  and the block carries ``mathjax_process``, because the book's MathJax
+  only processes such elements inside notebook output.
+* ``text/latex`` (:meth:`Derivation.to_latex`, ``$$...$$``): one
+  left-aligned ``aligned`` block, each justification a ``\text`` row under
+  its step, wrapped at :data:`TEXT_CHARS` characters (``\text`` cannot
+  wrap by itself), for LaTeX/PDF output and other front ends.
+  :meth:`Derivation.to_markdown` gives the same as a MyST block for a page.
+
+Justifications are ASCII text with optional ``$inline math$``; the math parts
+are typeset as math, the rest as text. :class:`AsWritten` keeps an
+expression as written when SymPy would simplify the very point of a step
+away (the harmonic mean of Glorot's compromise).
 
 """
 
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from typing import Iterator
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
+from sympy.printing.latex import LatexPrinter
 
 __all__ = [
     "Step",
@@ -69,6 +91,7 @@ __all__ = [
     "DerivationError",
     "Expectation",
     "Variance",
+    "AsWritten",
     "display_function",
     "symbol",
     "logistic",
@@ -150,14 +173,19 @@ def normal_density(u, s):
 # --------------------------------------------------------------------------
 
 
+def _greek(name: str) -> str:
+    """The LaTeX of a family name: ``delta`` is :math:`\\delta`, ``w`` stays ``w``."""
+    return sp.latex(sp.Symbol(name))
+
+
 def mean_symbol(family: str) -> sp.Symbol:
     r"""The mean :math:`\mathbb{E}[f]` shared by the random family ``f`` (``w_1, w_2, ...``)."""
-    return symbol(f"mu_{family}", rf"\mu_{{{family}}}", real=True)
+    return symbol(f"mu_{family}", rf"\mu_{{{_greek(family)}}}", real=True)
 
 
 def var_symbol(family: str) -> sp.Symbol:
     r"""The variance :math:`\operatorname{Var}(f)` shared by the random family ``f``."""
-    return symbol(f"Var_{family}", rf"\operatorname{{Var}}({family})", positive=True)
+    return symbol(f"Var_{family}", rf"\operatorname{{Var}}({_greek(family)})", positive=True)
 
 
 def _family(atom, families):
@@ -211,7 +239,7 @@ class Expectation(sp.Function):
         return _expect(self.args[0].doit(**hints), self.args[1])
 
     def _latex(self, printer, exp=None):
-        text = r"\mathbb{E}\left[%s\right]" % printer._print(self.args[0])
+        text = r"\mathbb{E}\!\left[%s\right]" % printer._print(self.args[0])
         return text if exp is None else rf"{{{text}}}^{{{exp}}}"
 
 
@@ -235,8 +263,34 @@ class Variance(sp.Function):
         return sp.expand(_expect(expr**2, randoms) - _expect(expr, randoms) ** 2)
 
     def _latex(self, printer, exp=None):
-        text = r"\operatorname{Var}\left[%s\right]" % printer._print(self.args[0])
+        text = r"\operatorname{Var}\!\left(%s\right)" % printer._print(self.args[0])
         return text if exp is None else rf"{{{text}}}^{{{exp}}}"
+
+
+class AsWritten(sp.Function):
+    r"""An expression displayed as written: SymPy neither reorders nor simplifies it.
+
+    Build the argument with ``evaluate=False`` (``sp.Mul(w[j, i], delta[j],
+    evaluate=False)``); it prints with its factors and terms in the order
+    given, and ``doit()`` (which the checker calls) hands the plain
+    expression to SymPy. This is how a step shows the harmonic mean
+    :math:`2/(1/a + 1/b)` instead of what SymPy makes of it.
+
+    Examples
+    --------
+    >>> n = sp.Symbol("n", positive=True)
+    >>> shown = AsWritten(sp.Pow(sp.Pow(n, -1), -1, evaluate=False))
+    >>> sp.latex(shown), shown.doit()
+    ('\\frac{1}{1 / n}', n)
+    """
+
+    def doit(self, **hints):
+        return self.args[0].doit(**hints)
+
+    def _latex(self, printer, exp=None):
+        text = sp.latex(self.args[0], order="none", fold_short_frac=True,
+                        symbol_names=_SYMBOL_LATEX)
+        return text if exp is None else rf"\left({text}\right)^{{{exp}}}"
 
 
 # --------------------------------------------------------------------------
@@ -341,8 +395,11 @@ class Derivation:
     ...     sp.Integer(0), "<=", x**2, "a real number squared")
     >>> d.verify()
     True
-    >>> d.to_latex(title=False)
-    '\\begin{aligned}\n0 &\\le x^{2} && \\quad \\text{a real number squared}\n\\end{aligned}'
+    >>> print(d.to_latex(title=False))
+    \begin{aligned}
+    &0 \le x^{2} \\
+    &\qquad \text{a real number squared}
+    \end{aligned}
     """
 
     def __init__(self, title: str, steps=(), name: str = ""):
@@ -453,23 +510,83 @@ class Derivation:
 
     # ---- display ----------------------------------------------------------
 
-    def to_latex(self, title: bool = True) -> str:
-        r"""The steps as ``\begin{aligned}...\end{aligned}``, one row a step."""
-        rows = []
+    def latex_sides(self) -> list:
+        """``(lhs, relation, rhs)`` of every step as displayed LaTeX strings, chains resolved."""
+        return [(_latex(lhs), rel, _latex(rhs)) for lhs, rel, rhs in self.sides()]
+
+    def layout(self) -> list:
+        r"""Per step: the LaTeX rows of its equation and its justification (``$math$`` text).
+
+        Each equation row fits :data:`LINE_EM` where it can (see
+        :func:`_equation_rows`); a continued step (``lhs=None``) keeps its
+        relation under the one above (``\hphantom``) when that fits.
+        """
+        out, head = [], None
         for step in self.steps:
-            left = "" if step.lhs is None else _latex(step.lhs)
-            rows.append(f"{left} &{_RELATIONS[step.relation]} {_latex(step.rhs)} "
-                        f"&& \\quad {step.latex_why()}")
-        body = "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+            rows = _equation_rows(step.lhs, step.relation, step.rhs, head)
+            if step.lhs is not None:
+                head = _latex(step.lhs) if len(rows) == 1 else None
+            why = step.why
+            notes = _why_notes(step)
+            if notes:
+                why += "; given " + ", ".join(f"${n}$" for n in notes)
+            checked = _why_checked(step)
+            if checked:
+                why += f" (checked for ${checked}$)"
+            out.append((rows, why))
+        return out
+
+    def to_latex(self, title: bool = True) -> str:
+        r"""The steps as one left-aligned ``aligned`` block: each equation, then its justification.
+
+        The justification is a ``\text`` row under its step, indented and
+        wrapped at :data:`TEXT_CHARS` characters, so the block stays narrow.
+        """
+        steps = []
+        for eq_rows, why in self.layout():
+            rows = [f"&{r}" for r in eq_rows]
+            rows += [r"&\qquad " + _text_latex(line) for line in _wrap_text(why, TEXT_CHARS)]
+            steps.append(" \\\\\n".join(rows))
+        body = "\\begin{aligned}\n" + " \\\\[3pt]\n".join(steps) + "\n\\end{aligned}"
         if title:
-            head = "".join(rf"\text{{{p}}}" if i % 2 == 0 else p
-                           for i, p in enumerate(self.title.split("$")) if p)
-            body = (r"\begin{array}{l}" + rf"\mathbf{{{head}}}\\[4pt]" + "\n" + body
-                    + "\n" + r"\end{array}")
+            head = r" \\ ".join(rf"\mathbf{{{_text_latex(line)}}}"
+                                for line in _wrap_text(self.title, TEXT_CHARS - 8))
+            body = (r"\begin{array}{l}" + head + r"\\[4pt]" + "\n" + body + "\n"
+                    + r"\end{array}")
         return body
 
     def _repr_latex_(self) -> str:
         return "$$" + self.to_latex() + "$$"
+
+    def to_html(self) -> str:
+        """The derivation as HTML: each equation a MathJax display, its justification under it.
+
+        The text wraps with the column; an equation wider than the column
+        scrolls inside its own box (never clipped). Math is marked up as
+        Sphinx marks it (``class="math"``, ``\\(...\\)``) and the block
+        carries ``mathjax_process``, so MathJax typesets it in the book (which
+        only processes such elements in notebook output) and in JupyterLab.
+        """
+        parts = ['<div class="lk-derivation mathjax_process" '
+                 'style="max-width:100%;box-sizing:border-box;margin:0.5em 0;text-align:left">',
+                 f'<p class="lk-derivation-title" style="margin:0 0 0.4em 0">'
+                 f"<strong>{_html_text(self.title)}</strong></p>"]
+        for eq_rows, why in self.layout():
+            tex = eq_rows[0] if len(eq_rows) == 1 else (
+                r"\begin{aligned}" + r" \\ ".join(f"&{r}" for r in eq_rows) + r"\end{aligned}")
+            tex = html.escape(r"\displaystyle " + tex, quote=False)
+            parts += ['<div class="lk-step" style="margin:0 0 0.55em 0">',
+                      '<div class="lk-step-math math notranslate nohighlight" '
+                      'style="overflow-x:auto;overflow-y:hidden;max-width:100%;text-align:left;'
+                      f'padding:0.15em 0">\\({tex}\\)</div>',
+                      '<div class="lk-step-why" style="margin:0 0 0 2em;font-size:0.9em;'
+                      f'line-height:1.45;overflow-wrap:break-word">{_html_text(why)}</div>',
+                      "</div>"]
+        parts.append("</div>")
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
     def to_markdown(self) -> str:
         """A MyST Markdown block: bold title and a ``$$`` display."""
@@ -483,6 +600,245 @@ class Derivation:
 
     def __repr__(self) -> str:
         return f"<Derivation {self.name or self.title!r}: {len(self.steps)} steps>"
+
+
+# --------------------------------------------------------------------------
+# Display layout: one equation a line, its justification under it
+# --------------------------------------------------------------------------
+
+#: The widest equation line, in em of the body text, that a display keeps on
+#: one line. The book's content column is 688 px, 43 em at 16 px; MathJax's
+#: glyphs run wider than this estimate, so the budget keeps a margin (the
+#: browser test measures the real widths).
+LINE_EM = 28.0
+#: Characters of a justification per line in the pure-LaTeX form (``\text``
+#: cannot wrap; the HTML form wraps by itself).
+TEXT_CHARS = 54
+
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}_^&\[\]]|\s+|.")
+_ZERO = {r"\left", r"\right", r"\displaystyle", r"\textstyle", r"\limits", r"\nolimits",
+         r"\mathrm", r"\mathbf", r"\mathbb", r"\mathit", r"\mathcal", r"\operatorname",
+         r"\hat", r"\bar", r"\tilde", r"\mathrel", r"\mathop", r"\big", r"\Big", r"\bigl",
+         r"\bigr", r"\Bigl", r"\Bigr", r"\cdots", r"\!"}
+_WIDE = {r"\quad": 1.0, r"\qquad": 2.0, r"\,": 0.17, r"\;": 0.28, r"\:": 0.22, r"\ ": 0.33,
+         r"\le": 1.4, r"\ge": 1.4, r"\leq": 1.4, r"\geq": 1.4, r"\ne": 1.4, r"\cdot": 0.7,
+         r"\times": 1.1, r"\infty": 1.0, r"\partial": 0.6, r"\ldots": 1.2, r"\cdots": 1.2}
+_OPERATOR_NAMES = {"log", "ln", "exp", "sin", "cos", "tan", "sinh", "cosh", "tanh", "max", "min",
+                   "det", "arg", "sup", "inf"}
+_BIG_OPERATORS = {r"\sum", r"\prod", r"\int", r"\lim"}
+
+
+def _group(tokens, i):
+    """The tokens of the argument starting at ``tokens[i]`` and the index after it."""
+    while i < len(tokens) and tokens[i].isspace():
+        i += 1
+    if i >= len(tokens):
+        return [], i
+    if tokens[i] != "{":
+        return [tokens[i]], i + 1
+    depth, j = 0, i
+    while j < len(tokens):
+        depth += tokens[j] == "{"
+        depth -= tokens[j] == "}"
+        if depth == 0:
+            return tokens[i + 1:j], j + 1
+        j += 1
+    return tokens[i + 1:], len(tokens)
+
+
+def _measure(tokens, text=False) -> float:
+    r"""A rough width in em of a LaTeX token list (rows of ``\\`` take the widest)."""
+    rows, cells, width, i, big, big_start = [], [], 0.0, 0, False, 0.0
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
+        if tok.isspace():
+            width += 0.3 if text else 0.0
+        elif tok == "&":
+            cells.append(width)
+            width = 0.0
+        elif tok == r"\\":
+            cells.append(width)
+            rows.append(cells)
+            cells, width = [], 0.0
+            if i < len(tokens) and tokens[i] == "[":  # \\[4pt]
+                while i < len(tokens) and tokens[i] != "]":
+                    i += 1
+                i += 1
+        elif tok in ("_", "^"):
+            arg, i = _group(tokens, i)
+            sub = 0.7 * _measure(arg)
+            if big:  # limits of a display sum sit under and over it
+                width = max(width, big_start + max(1.4, sub))
+                continue
+            width += sub
+        elif tok == "{":
+            i -= 1
+            arg, i = _group(tokens, i)
+            width += _measure(arg, text)
+        elif tok == r"\frac" or tok == r"\dfrac":
+            num, i = _group(tokens, i)
+            den, i = _group(tokens, i)
+            width += max(_measure(num), _measure(den)) + 0.3
+        elif tok == r"\sqrt":
+            arg, i = _group(tokens, i)
+            width += _measure(arg) + 1.0
+        elif tok in (r"\text", r"\mathbf", r"\textbf"):
+            arg, i = _group(tokens, i)
+            width += _measure(arg, text=True)
+        elif tok in (r"\hphantom", r"\phantom", r"\operatorname", r"\mathrm", r"\mathbb"):
+            arg, i = _group(tokens, i)
+            width += _measure(arg, text)
+        elif tok == r"\begin":
+            _, i = _group(tokens, i)
+            depth, j = 1, i
+            while j < len(tokens) and depth:
+                depth += tokens[j] == r"\begin"
+                depth -= tokens[j] == r"\end"
+                j += 1
+            body = tokens[i:j - 1]
+            _, i = _group(tokens, j)
+            width += _measure_table(body)
+        elif tok in (r"\left", r"\right"):
+            if i < len(tokens) and tokens[i] != ".":
+                width += 0.45
+            i += 1
+        elif tok in _ZERO:
+            pass
+        elif tok in _WIDE:
+            width += _WIDE[tok]
+        elif tok in _BIG_OPERATORS:
+            big, big_start = True, width
+            width += 1.4
+            continue
+        elif tok in "=<>":
+            width += 1.4
+        elif tok in "+-":
+            width += 0.8 if text else 1.25
+        elif tok in "()[],;.|'":
+            width += 0.4
+        elif tok[1:] in _OPERATOR_NAMES:
+            width += 0.5 * len(tok) + 0.2  # \log, \tanh: upright letters and a space
+        elif tok.startswith("\\"):
+            width += 0.65  # a Greek letter or another symbol
+        else:
+            width += 0.55
+        big = False
+    cells.append(width)
+    rows.append(cells)
+    return max(sum(r) for r in rows) if not any(len(r) > 1 for r in rows) else _columns(rows)
+
+
+def _columns(rows) -> float:
+    ncols = max(len(r) for r in rows)
+    widths = [max((r[c] for r in rows if c < len(r)), default=0.0) for c in range(ncols)]
+    return sum(widths) + 1.0 * (ncols - 1)
+
+
+def _measure_table(tokens) -> float:
+    return _measure(tokens) + 0.8
+
+
+def latex_width(tex: str) -> float:
+    r"""A rough estimate, in em, of how wide MathJax draws ``tex`` in display style.
+
+    Used only to decide where a display breaks a line; the browser test
+    measures the real widths.
+
+    >>> latex_width(r"\frac{1}{n_{in}}") < latex_width(r"n_{in} + n_{out}")
+    True
+    """
+    return _measure(_TOKEN.findall(tex))
+
+
+def _wrap_text(text: str, width: int) -> list:
+    """Split ``text`` (with ``$math$`` parts kept whole) into lines of about ``width`` visible characters."""
+    pieces = re.findall(r"(?:\$[^$]*\$|[^\s$])+", text)  # words, math kept whole
+    lines, line, used = [], [], 0
+    for piece in pieces:
+        size = sum(len(p) if i % 2 == 0 else int(latex_width(p) * 2.2) + 1
+                   for i, p in enumerate(piece.split("$")))
+        if line and used + 1 + size > width:
+            lines.append(" ".join(line))
+            line, used = [], 0
+        line.append(piece)
+        used += size + (1 if used else 0)
+    if line:
+        lines.append(" ".join(line))
+    return lines
+
+
+def _text_latex(text: str) -> str:
+    """``text`` with ``$math$`` parts: the text in ``\\text{}``, the math as math."""
+    return "".join(rf"\text{{{p}}}" if i % 2 == 0 else p
+                   for i, p in enumerate(text.split("$")) if p)
+
+
+def _terms(expr) -> list:
+    """The LaTeX of the terms of a sum, in the printer's order, signs kept (``- b``)."""
+    printer = LatexPrinter({"symbol_names": _SYMBOL_LATEX})
+    out = []
+    for k, term in enumerate(printer._as_ordered_terms(expr)):
+        tex = printer._print(term)
+        if tex.startswith("-"):
+            out.append("- " + tex[1:].lstrip())
+        else:
+            out.append(tex if k == 0 else "+ " + tex)
+    return out
+
+
+def _equation_rows(lhs, relation, rhs, head) -> list:
+    r"""The LaTeX rows of one step's equation, each at most :data:`LINE_EM` wide if possible.
+
+    ``head`` is the LaTeX of the chain's left side for a continued step
+    (``lhs is None``). The rows are left-aligned: one row ``lhs = rhs`` when
+    it fits; else ``lhs`` on a row and ``= rhs`` indented under it, a long sum
+    broken before a ``+`` or ``-`` sign.
+    """
+    rel = _RELATIONS[relation]
+    right = _latex(rhs)
+    left = _latex(lhs) if lhs is not None else None
+    if left is not None and latex_width(f"{left} {rel} {right}") <= LINE_EM:
+        return [f"{left} {rel} {right}"]
+    if left is None and head is not None and latex_width(f"{head} {rel} {right}") <= LINE_EM:
+        return [rf"\hphantom{{{head}}} {rel} {right}"]
+    rows = [] if left is None else [left]
+    indent = r"\qquad "
+    if latex_width(right) + 3 <= LINE_EM or not isinstance(rhs, sp.Add):
+        return rows + [f"{indent}{rel} {right}"]
+    line = f"{indent}{rel}"
+    for term in _terms(rhs):
+        if latex_width(f"{line} {term}") > LINE_EM and line.strip() not in (indent.strip() + rel,):
+            rows.append(line)
+            line = r"\qquad\quad"
+        line += " " + term
+    return rows + [line]
+
+
+def _why_notes(step) -> list:
+    """The stated facts of a step as LaTeX: its ``given`` identities and ``bounds``."""
+    notes = [f"{_latex(g.lhs)} = {_latex(g.rhs)}" for g in step.given]
+    notes += [rf"{_latex(b.lhs)} \le {_latex(b.rhs)}" for b in step.bounds]
+    return notes
+
+
+def _why_checked(step) -> str:
+    """``t = 1, 2, 3, 4`` for a step checked on instances (LaTeX), or ''."""
+    if not step.instances:
+        return ""
+    keys = list(step.instances[0])
+    return "; ".join(f"{_latex(k)} = " + ", ".join(_latex(inst[k]) for inst in step.instances)
+                     for k in keys)
+
+
+def _html_math(tex: str) -> str:
+    return f'<span class="math notranslate nohighlight">\\({html.escape(tex, quote=False)}\\)</span>'
+
+
+def _html_text(text: str) -> str:
+    """Text with ``$math$`` parts as HTML: escaped text, math for MathJax."""
+    return "".join(html.escape(p, quote=False) if i % 2 == 0 else _html_math(p)
+                   for i, p in enumerate(text.split("$")) if p)
 
 
 # --------------------------------------------------------------------------

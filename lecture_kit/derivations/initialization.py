@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .checker import (Derivation, Expectation, Variance, mean_symbol, normal_density, symbol,
-                      var_symbol)
+from .checker import (AsWritten, Derivation, Expectation, Variance, mean_symbol, normal_density,
+                      symbol, var_symbol)
 from .registry import register
 
 
@@ -19,6 +19,15 @@ def _weighted_sum(n, weights="w", inputs="x"):
     w, x = sp.IndexedBase(weights), sp.IndexedBase(inputs)
     i = sp.Symbol("i", integer=True, positive=True)
     return sp.Sum(w[i] * x[i], (i, 1, n)), (w, x), tuple({n: k} for k in range(1, 6))
+
+
+def _harmonic_mean(a, b):
+    """:math:`2/(1/a + 1/b)` as written (SymPy would simplify it to what it equals)."""
+    def inverse(q):
+        return sp.Pow(q, -1, evaluate=False)
+
+    return AsWritten(sp.Mul(2, inverse(sp.Add(inverse(a), inverse(b), evaluate=False)),
+                            evaluate=False))
 
 
 @register
@@ -60,18 +69,18 @@ def xavier_forward() -> Derivation:
     x = rv[1]
     mu_w, mu_x, V_w, V_x = mean_symbol("w"), mean_symbol("x"), var_symbol("w"), var_symbol("x")
     d = Derivation("Forward pass: the variance of a weighted sum", name="xavier_forward")
-    d.define(y, total, "one pre-activation with $n_{in}$ inputs")
+    d.define(y, total, "one pre-activation with $n_{\\mathrm{in}}$ inputs")
     d.equal(Expectation(y, rv), n * mu_w * mu_x, "linearity, and $w_i$ independent of $x_i$",
             instances=cases)
     d.equal(Variance(y, rv), n * (V_w * V_x + V_w * mu_x**2 + mu_w**2 * V_x),
-            "independent terms: variances add; $Var(wx) = E[w^2] E[x^2] - E[w]^2 E[x]^2$",
+            "independent terms: variances add; $\\operatorname{Var}(wx) = \\mathbb{E}[w^2] \\mathbb{E}[x^2] - \\mathbb{E}[w]^2 \\mathbb{E}[x]^2$",
             instances=cases)
     d.equal(Variance(y, rv), n * V_w * Expectation(x[1] ** 2, rv),
             "zero-mean weights: the inputs may have any mean (He's case)",
             given=(sp.Eq(mu_w, 0),), instances=cases)
     d.then(n * V_w * V_x, "zero-mean inputs too (Glorot: tanh is odd and linear near 0)",
            given=(sp.Eq(mu_x, 0),))
-    d.solve(V_w, 1 / n, sp.Eq(n * V_w * V_x, V_x), "ask for $Var(y) = Var(x)$")
+    d.solve(V_w, 1 / n, sp.Eq(n * V_w * V_x, V_x), "ask for $\\operatorname{Var}(y) = \\operatorname{Var}(x)$")
     return d
 
 
@@ -104,17 +113,22 @@ def xavier_backward() -> Derivation:
     """
     n = _fan("n_out")
     g = symbol("g_x", r"\frac{\partial L}{\partial x_i}")
-    total, rv, cases = _weighted_sum(n, "w", "delta")
+    w, delta = sp.IndexedBase("w"), sp.IndexedBase("delta")
+    i = sp.Symbol("i", integer=True, positive=True)
+    j = sp.Symbol("j", integer=True, positive=True)
+    # w_{ji} delta_j summed over the outputs j: shown in this order, i stays free
+    total = AsWritten(sp.Sum(sp.Mul(w[j, i], delta[j], evaluate=False), (j, 1, n)))
+    rv, cases = (w, delta), tuple({n: k} for k in range(1, 6))
     mu_w, mu_d, V_w, V_d = (mean_symbol("w"), mean_symbol("delta"), var_symbol("w"),
                             var_symbol("delta"))
     d = Derivation("Backward pass: the variance of a backpropagated gradient",
                    name="xavier_backward")
-    d.define(g, total, "chain rule through the $n_{out}$ outputs; $\\delta_j = \\partial L/\\partial y_j$")
+    d.define(g, total, "chain rule through the $n_{\\mathrm{out}}$ outputs; $\\delta_j = \\partial L/\\partial y_j$")
     d.equal(Variance(g, rv), n * (V_w * V_d + V_w * mu_d**2 + mu_w**2 * V_d),
-            "the forward algebra with $n_{out}$ terms", instances=cases)
+            "the forward algebra with $n_{\\mathrm{out}}$ terms", instances=cases)
     d.then(n * V_w * V_d, "zero-mean weights and upstream gradients",
            given=(sp.Eq(mu_w, 0), sp.Eq(mu_d, 0)))
-    d.solve(V_w, 1 / n, sp.Eq(n * V_w * V_d, V_d), "ask for $Var(\\partial L/\\partial x) = Var(\\delta)$")
+    d.solve(V_w, 1 / n, sp.Eq(n * V_w * V_d, V_d), "ask for $\\operatorname{Var}(\\partial L/\\partial x) = \\operatorname{Var}(\\delta)$")
     return d
 
 
@@ -143,9 +157,10 @@ def xavier_compromise() -> Derivation:
     u = symbol("u", real=True)
     d = Derivation("Glorot's compromise between the two passes", name="xavier_compromise")
     d.solve(V_w, 2 / (n_in + n_out), sp.Eq((n_in * V_w + n_out * V_w) / 2, 1),
-            "the two gains $n_{in} Var(w)$ and $n_{out} Var(w)$ average to 1")
-    d.equal(2 / (n_in + n_out), 2 / (1 / (1 / n_in) + 1 / (1 / n_out)),
-            "the harmonic mean of $1/n_{in}$ and $1/n_{out}$")
+            "the two gains $n_{\\mathrm{in}} \\operatorname{Var}(w)$ and "
+            "$n_{\\mathrm{out}} \\operatorname{Var}(w)$ average to 1")
+    d.then(_harmonic_mean(1 / n_in, 1 / n_out),
+           "the harmonic mean of $1/n_{\\mathrm{in}}$ and $1/n_{\\mathrm{out}}$")
     d.equal(sp.Integral(u / (2 * a), (u, -a, a)), 0, "$U[-a, a]$ has density $1/(2a)$ and mean 0")
     d.equal(sp.Integral(u**2 / (2 * a), (u, -a, a)), a**2 / 3, "so its variance is $a^2/3$")
     d.solve(a, sp.sqrt(6 / (n_in + n_out)), sp.Eq(a**2 / 3, 2 / (n_in + n_out)),
@@ -187,14 +202,14 @@ def he_relu_second_moment() -> Derivation:
     s, lap, a = symbol("s", positive=True), symbol("b", positive=True), symbol("a", positive=True)
     d = Derivation("A relu keeps half of the second moment", name="he_relu_second_moment")
     d.solve(P, V / 2, sp.Eq(P + N, V),
-            "the halves add to $E[z^2] = Var(z)$ (mean 0) and are equal (symmetry)",
+            "the halves add to $\\mathbb{E}[z^2] = \\operatorname{Var}(z)$ (mean 0) and are equal (symmetry)",
             given=(sp.Eq(N, P),))
     d.equal(sp.Integral(u**2 * normal_density(u, s), (u, 0, sp.oo)), s**2 / 2,
-            "normal $z$ with $Var(z) = s^2$: $E[relu(z)^2]$ integrates $u > 0$ only")
+            "normal $z$ with $\\operatorname{Var}(z) = s^2$: $\\mathbb{E}[\\mathrm{relu}(z)^2]$ integrates $u > 0$ only")
     d.equal(sp.Integral(u**2 * sp.exp(-u / lap) / (2 * lap), (u, 0, sp.oo)), (2 * lap**2) / 2,
-            "Laplace $z$ with scale $b$, $Var(z) = 2 b^2$")
+            "Laplace $z$ with scale $b$, $\\operatorname{Var}(z) = 2 b^2$")
     d.equal(sp.Integral(u**2 / (2 * a), (u, 0, a)), (a**2 / 3) / 2,
-            "uniform $z$ on $[-a, a]$, $Var(z) = a^2/3$")
+            "uniform $z$ on $[-a, a]$, $\\operatorname{Var}(z) = a^2/3$")
     return d
 
 
@@ -226,12 +241,12 @@ def he_init() -> Derivation:
     V = symbol("V_prev", r"\operatorname{Var}(y_{l-1})", positive=True)
     std, a = symbol("std", r"\mathrm{std}(w)", positive=True), symbol("a", positive=True)
     d = Derivation("He initialization for relu layers", name="he_init")
-    d.define(y, total, "inputs $x_i = relu(y_{l-1,i})$")
+    d.define(y, total, "inputs $x_i = \\mathrm{relu}(y_{l-1,i})$")
     d.equal(Variance(y, rv), n * V_w * (V_x + mu_x**2), "zero-mean weights, as in the forward pass",
             given=(sp.Eq(mu_w, 0),), instances=cases)
-    d.then(n * V_w * V / 2, "$E[x^2] = Var(x) + \\mu_x^2 = Var(y_{l-1})/2$, the relu moment",
+    d.then(n * V_w * V / 2, "$\\mathbb{E}[x^2] = \\operatorname{Var}(x) + \\mu_x^2 = \\operatorname{Var}(y_{l-1})/2$, the relu moment",
            given=(sp.Eq(V_x, V / 2 - mu_x**2),))
-    d.solve(V_w, 2 / n, sp.Eq(n * V_w * V / 2, V), "ask for $Var(y_l) = Var(y_{l-1})$")
+    d.solve(V_w, 2 / n, sp.Eq(n * V_w * V / 2, V), "ask for $\\operatorname{Var}(y_l) = \\operatorname{Var}(y_{l-1})$")
     d.solve(std, sp.sqrt(2 / n), sp.Eq(std**2, 2 / n), "the standard deviation of the normal version")
     d.solve(a, sp.sqrt(6 / n), sp.Eq(a**2 / 3, 2 / n), "the bound of the uniform version")
     return d
@@ -265,10 +280,10 @@ def leaky_relu_gain() -> Derivation:
     d = Derivation("Leaky relu: the gain $\\sqrt{2/(1 + a^2)}$", name="leaky_relu_gain")
     d.equal(sp.Integral(u**2 * phi, (u, 0, sp.oo)) + a**2 * sp.Integral(u**2 * phi, (u, -sp.oo, 0)),
             (1 + a**2) * s**2 / 2,
-            "$E[f(z)^2]$ for $z$ normal, $Var(z) = s^2$: slope 1 above 0, $a$ below")
+            "$\\mathbb{E}[f(z)^2]$ for $z$ normal, $\\operatorname{Var}(z) = s^2$: slope 1 above 0, $a$ below")
     d.solve(V_w, 2 / ((1 + a**2) * n), sp.Eq(n * V_w * (1 + a**2) * V / 2, V),
-            "keep the variance: $n_{in} Var(w) (1 + a^2)/2 = 1$")
+            "keep the variance: $n_{\\mathrm{in}} \\operatorname{Var}(w) (1 + a^2)/2 = 1$")
     d.solve(gain, sp.sqrt(2 / (1 + a**2)), sp.Eq(gain**2, n * 2 / ((1 + a**2) * n)),
-            "gain = std times $\\sqrt{n_{in}}$")
+            "gain = std times $\\sqrt{n_{\\mathrm{in}}}$")
     d.equal(sp.sqrt(2 / (1 + a**2)), sp.sqrt(2), "$a = 0$ is relu", given=(sp.Eq(a, 0),))
     return d

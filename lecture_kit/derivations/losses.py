@@ -29,7 +29,7 @@ def cross_entropy_softmax_gradient() -> Derivation:
     s = [display_function(f"s_{i}", f"s_{{{i}}}", show_args=False)(*z) for i in (1, 2, 3)]
     total = sum(sp.exp(zi) for zi in z)
     loss = display_function("L", "L", show_args=False)(*z)
-    d = Derivation("Softmax + cross-entropy: the gradient is s - y",
+    d = Derivation("Softmax + cross-entropy: the gradient is $s - y$",
                    name="cross_entropy_softmax_gradient")
     d.define(sp.Matrix(s), sp.Matrix([sp.exp(zi) / total for zi in z]), "softmax")
     d.define(loss, -sum(yi * sp.log(si) for yi, si in zip(y, s)), "cross-entropy")

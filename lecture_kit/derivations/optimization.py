@@ -102,7 +102,7 @@ def momentum_forms_equivalent(t_max: int = 4) -> Derivation:
     g, v, b = sp.IndexedBase("g"), sp.IndexedBase("v"), sp.IndexedBase("b")
     theta, phi = sp.IndexedBase("theta"), sp.IndexedBase("vartheta")
     V, B, G = symbol("V"), symbol("B"), symbol("G")
-    d = Derivation("EMA momentum = PyTorch momentum with lr times (1 - beta)",
+    d = Derivation("EMA momentum = PyTorch momentum with learning rate times $1 - \\beta$",
                    name="momentum_forms_equivalent")
     t, cases = _ema(d, v, g, beta, T)
     d.define(b[0], 0, "PyTorch's buffer starts at 0")
