@@ -139,8 +139,18 @@ def _unflatten(treedef, leaves):
 class Optimizer:
     """A named optimizer with pure :meth:`init` and :meth:`step`.
 
-    Built by the factories (:func:`sgd`, :func:`adam`, ...); not meant to be
-    instantiated directly.
+    Built by the factories (:func:`sgd`, :func:`adam`, ...). A factory passes
+    ``init_leaf(p) -> bufs`` and ``update_leaf``, for one array ``p`` of the
+    tree, in one of two forms:
+
+    * ``update_leaf(p, g, bufs, t) -> (new_p, new_bufs)`` returns new arrays
+      (the simple form, for a new optimizer);
+    * ``update_leaf(p, g, bufs, t, out) -> (p_out, bufs_out)`` writes its
+      results into ``out = (p_out, bufs_out)`` and returns them (the fused form
+      of the built-in optimizers): :meth:`step` passes freshly allocated arrays,
+      :meth:`step_` the inputs themselves, so the function must read each input
+      before it writes the matching output; a buffer that does not exist yet is
+      ``None`` in ``out`` and the function creates it.
 
     Attributes
     ----------
