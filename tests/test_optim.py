@@ -440,3 +440,23 @@ def test_in_place_step_of_an_optimizer_whose_update_returns_new_arrays():
     assert w2 is w and state2.m is m
     np.testing.assert_array_equal(w, [0.9, -0.9])
     np.testing.assert_array_equal(m, [2.0, -3.0])
+
+
+@pytest.mark.parametrize("name", optim.names())
+def test_scalar_parameters_and_non_contiguous_views(name):
+    # the fused updates write with out=: a NumPy scalar or a 0-d array must still work
+    opt = optim.get(name, lr=0.1)
+    for x in (np.float64(1.5), np.array(1.5)):
+        w, state = x, opt.init(x)
+        for _ in range(3):
+            w, state = opt.step(w, np.float64(0.3), state)
+        assert np.ndim(w) == 0 and np.isfinite(w) and w != 1.5
+    # a strided view updated in place follows the pure step exactly
+    base = np.arange(1.0, 13.0).reshape(3, 4)
+    view = base[:, ::2]
+    pure, s_pure, s_in = view.copy(), opt.init(view), opt.init(view)
+    for _ in range(3):
+        pure, s_pure = opt.step(pure, np.cos(pure), s_pure)
+        _, s_in = opt.step_(view, np.cos(view), s_in)
+    np.testing.assert_array_equal(view, pure)
+    np.testing.assert_array_equal(base[:, 1::2], np.arange(1.0, 13.0).reshape(3, 4)[:, 1::2])

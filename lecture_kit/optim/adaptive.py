@@ -306,7 +306,7 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
         s_out += std
         np.add(s_out, eps, out=std)                          # sqrt(s_t + eps)
         np.sqrt(std, out=std)
-        delta = np.add(u, eps)                               # sqrt(u + eps) / std * g
+        delta = np.add(u, eps, out=np.empty_like(u))         # sqrt(u + eps) / std * g
         np.sqrt(delta, out=delta)
         delta /= std
         delta *= g
