@@ -460,3 +460,16 @@ def test_scalar_parameters_and_non_contiguous_views(name):
         _, s_in = opt.step_(view, np.cos(view), s_in)
     np.testing.assert_array_equal(view, pure)
     np.testing.assert_array_equal(base[:, 1::2], np.arange(1.0, 13.0).reshape(3, 4)[:, 1::2])
+
+
+def test_in_place_step_checks_every_leaf_before_writing_any():
+    opt = optim.adam(lr=0.1)
+    params = {"W": np.ones(2), "b": np.ones(2, dtype=np.float16)}   # "b" cannot be updated in place
+    state = opt.init({"W": np.ones(2), "b": np.ones(2)})
+    with pytest.raises(TypeError, match=r"params\['b'\]"):
+        opt.step_(params, {"W": np.ones(2), "b": np.ones(2)}, state)
+    np.testing.assert_array_equal(params["W"], 1.0)                  # leaf "W" untouched
+    params = {"W": np.ones(2), "b": np.ones(2)}
+    with pytest.raises(ValueError, match=r"grads\['W'\] shares memory"):
+        opt.step_(params, {"W": params["b"], "b": np.ones(2)}, opt.init(params))
+    np.testing.assert_array_equal(params["b"], 1.0)

@@ -284,6 +284,7 @@ class Optimizer:
         t = int(state.step) + 1
 
         new_params, new_buffers = [], [[] for _ in self._fields]
+        jobs = []
         for i, (p_in, g_in) in enumerate(zip(p_leaves, g_leaves)):
             p_name, g_name = f"params{paths[i]}", f"grads{paths[i]}"
             p = as_float_array(p_in, p_name)
@@ -320,14 +321,20 @@ class Optimizer:
                            if hasattr(p_in, "dtype") else "")
                         + ("" if not isinstance(p_in, np.ndarray) or p_in.flags.writeable
                            else " (read-only)") + "; use step() for a new array")
-                if any(np.may_share_memory(g_work, a) for a in [p_work, *bufs] if a is not None):
-                    raise ValueError(
-                        f"{g_name} shares memory with the parameters or the state: step_ "
-                        "would read it after overwriting it; pass a copy, or use step()")
                 p_out, bufs_out = p_work, tuple(bufs)
             else:
                 p_out = np.empty_like(p_work)
                 bufs_out = tuple(None if b is None else np.empty_like(b) for b in bufs)
+            jobs.append((p, g_name, p_work, g_work, bufs, p_out, bufs_out))
+        if inplace:  # every check before the first write: a refusal changes nothing
+            written = [a for job in jobs for a in (job[2], *job[4]) if a is not None]
+            for _, g_name, _, g_work, *_ in jobs:
+                if any(np.may_share_memory(g_work, a) for a in written):
+                    raise ValueError(
+                        f"{g_name} shares memory with the parameters or the state: step_ "
+                        "would read it after overwriting it; pass a copy, or use step()")
+
+        for p, g_name, p_work, g_work, bufs, p_out, bufs_out in jobs:
             if self._writes_into:
                 new_p, new_bufs = self._update_leaf(p_work, g_work, tuple(bufs), t,
                                                     out=(p_out, bufs_out))
