@@ -34,6 +34,9 @@ CHROMIUM_ARGS = [
 # fails, just later. Override with LK_BROWSER_TIMEOUT (seconds).
 PAGE_TIMEOUT_S = float(os.environ.get("LK_BROWSER_TIMEOUT", "420"))
 PAGE_TIMEOUT_MS = PAGE_TIMEOUT_S * 1000
+# The page audit screenshots a page that has problems; LK_SCREENSHOTS=all
+# screenshots every page (a full-page PNG costs about as much as the audit).
+SCREENSHOT_ALL = os.environ.get("LK_SCREENSHOTS", "") == "all"
 
 # Jupyter Book 1 pages log exactly these benign console errors (see TOOLCHAIN.md).
 CONSOLE_ALLOW = (
@@ -126,6 +129,10 @@ class OfflinePage:
         self.context.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
+        self.inflight: dict[str, int] = {}
+        self.page.on("request", self._started)
+        self.page.on("requestfinished", self._ended)
+        self.page.on("requestfailed", self._ended)
         self.page.on("console",
                      lambda m: self.console.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.console.append(f"page error: {e}"))
@@ -136,6 +143,20 @@ class OfflinePage:
         else:
             self.external.append(route.request.url)
             route.abort()
+
+    def _started(self, request):
+        self.inflight[request.url] = self.inflight.get(request.url, 0) + 1
+
+    def _ended(self, request):
+        n = self.inflight.get(request.url, 0) - 1
+        if n > 0:
+            self.inflight[request.url] = n
+        else:
+            self.inflight.pop(request.url, None)
+
+    def pending_requests(self) -> list[str]:
+        """Requests started and not yet finished or failed (e.g. after a timeout)."""
+        return [url[:120] for url in self.inflight]
 
     def unexpected_console_errors(self) -> list[str]:
         return [m for m in self.console if not any(a in m for a in CONSOLE_ALLOW)]
@@ -208,7 +229,8 @@ class PageAudit:
     page to settle and returns every problem found (an empty list is a pass).
     Checks: HTTP 200; no request leaves 127.0.0.1 (they are blocked and
     recorded); MathJax typeset every math element; no console error outside the
-    allow-list; every image has alternative text.
+    allow-list; every image has alternative text. Waits on the ``load`` event,
+    MathJax's promise, ``document.fonts.ready`` and every image's ``complete``.
     """
 
     def __init__(self, browser, url: str, screenshot: Path | None = None):
@@ -258,7 +280,11 @@ class PageAudit:
             )
             if raw:
                 problems.append(f"{raw} math elements still show raw TeX delimiters")
-        page.wait_for_load_state("networkidle")
+        # Explicit signals instead of Playwright's "networkidle" (discouraged by
+        # Playwright, and seen never to fire here with routing on): every font
+        # the page uses is loaded, and every image has finished (or failed).
+        page.evaluate("() => document.fonts.ready.then(() => true)")
+        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
         missing_alt = page.evaluate(
             "() => Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim())"
             ".map(i => (i.getAttribute('src') || '').slice(0, 60))"
@@ -271,7 +297,7 @@ class PageAudit:
         bad_console = self.offline.unexpected_console_errors()
         if bad_console:
             problems.append(f"console errors: {bad_console}")
-        if self.screenshot is not None:
+        if self.screenshot is not None and (problems or SCREENSHOT_ALL):
             self.screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(self.screenshot), full_page=True)
 

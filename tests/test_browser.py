@@ -16,7 +16,7 @@ from _book import ROOT, Auditor, audit_page, serve, toc_pages
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = ROOT / "_build" / "screenshots"
+SCREENSHOTS = ROOT / "_build" / "screenshots"      # pages with problems (LK_SCREENSHOTS=all: every page)
 PAGES = toc_pages() + ["genindex", "search"]
 
 
