@@ -191,6 +191,56 @@ def _wider_scoped_fixture(item) -> bool:
                for defs in info.name2fixturedefs.values())
 
 
+# pytest-xdist 3.8 marks a group by appending "@group" to ``item._nodeid``, which
+# pytest 9 no longer reads (``nodeid`` comes from ``item._id``): its loadgroup
+# scheduling silently spreads a group over workers. So each worker writes the
+# groups it computed to a file named in the environment by the controller, and
+# the controller schedules with a LoadScope scheduler reading that file.
+_GROUPS_ENV = "LK_XDIST_GROUPS"
+
+
+def _write_groups(items) -> None:
+    import json
+    import os
+
+    base = os.environ.get(_GROUPS_ENV)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not base or not worker:
+        return
+    groups = {}
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names:
+            groups[item.nodeid] = "_".join(names)
+    Path(f"{base}.{worker}").write_text(json.dumps(groups))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    import json
+    import os
+
+    from xdist.scheduler import LoadScopeScheduling
+
+    base = os.environ[_GROUPS_ENV]
+
+    class GroupScheduling(LoadScopeScheduling):
+        """``--dist loadgroup`` that works with pytest 9 (see above)."""
+
+        _groups = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self._groups is None:
+                files = sorted(Path(base).parent.glob(Path(base).name + ".*"))
+                assert files, "no xdist worker wrote its groups"
+                GroupScheduling._groups = json.loads(files[0].read_text())
+            return self._groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session, config, items):
     """Put every test that needs the book or the browser in the xdist group
@@ -224,6 +274,7 @@ def pytest_collection_modifyitems(session, config, items):
         return (1 if stage != "unit" else 2, 0, i)
 
     items[:] = [item for _, item in sorted(enumerate(items), key=key)]
+    _write_groups(items)
 
 
 # ---------------------------------------------------------------------------
@@ -248,6 +299,13 @@ def pytest_runtest_logreport(report):
 
 def pytest_configure(config):
     pytest_runtest_logreport.declared = _declared_markers(config)
+    if not hasattr(config, "workerinput") and config.getoption("dist", "no") != "no":
+        import os
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="lk-xdist-groups-")
+        os.environ[_GROUPS_ENV] = str(Path(folder) / "groups")
+        config.add_cleanup(lambda: __import__("shutil").rmtree(folder, ignore_errors=True))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
