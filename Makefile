@@ -6,8 +6,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # The chapters multiply small matrices: BLAS threads only add overhead (measured 2x).
 export OPENBLAS_NUM_THREADS ?= 1
-PYTEST_ALL := tests lecture_kit book --doctest-modules --nbval-lax \
-              --nbval-sanitize-with tests/nbval_sanitize.cfg
+# One pytest session on every core (pytest-xdist). Tests that need the executed
+# chapters, the built book or the browser share one worker (xdist group "book",
+# see tests/conftest.py); the others spread over the remaining workers.
+TEST_WORKERS ?= auto
+PYTEST_ALL := tests lecture_kit --doctest-modules \
+              -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 .PHONY: help install book book-force test test-fast lab bench freeze clean chromium dist hub-tools
 
@@ -39,14 +43,16 @@ book-force: $(STAMP)
 	$(PY) tools/build_book.py --force
 
 # Everything, in one pytest session (one summary line): unit tests, doctests,
-# nbval over every chapter, the strict full build (every notebook re-executed),
-# the planted-failure check and the browser tests against the built HTML.
+# every chapter executed ONCE (in parallel) for both nbval's checks and the
+# strict full build, the planted-failure checks, grading end to end and the
+# browser tests against the built HTML. Ends with the ten slowest tests and the
+# seconds per stage.
 test: chromium hub-tools $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ALL)
+	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ALL) --durations=10
 
-# Unit tests and doctests only (no build, no browser): quick feedback while coding.
+# Unit tests and doctests only (no notebooks, build, browser or grading).
 test-fast: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest tests lecture_kit --doctest-modules -m "not build and not browser and not grading and not hub and not kit and not lab"
+	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ALL) -m "not build and not browser and not grading and not notebooks and not hub and not kit and not lab"
 
 # The JupyterHub test (tests/test_jupyterhub.py, marker `hub`) needs, as root, Node's
 # npm (the hub's proxy) and Debian's python3-venv (the students' environment).

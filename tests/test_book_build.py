@@ -20,6 +20,23 @@ def test_every_page_in_the_toc_is_built(built_book):
         assert (built_book / f"{name}.html").is_file(), f"{name}.html was not built"
 
 
+def test_the_build_executed_no_notebook_itself(built_book, executed_notebooks):
+    """Every chapter ran once, before the build: myst-nb found each one in its
+    cache and executed nothing (otherwise each chapter would run twice)."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(build_book.cache_path(ROOT)))
+    toc = set(build_book.toc_notebooks(ROOT))
+    assert toc, "no notebook in the table of contents"
+    for path in toc:
+        execution = executed_notebooks[path]
+        assert execution.ok, f"{path} failed to execute:\n{execution.error}"
+        record = cache.match_cache_notebook(nbformat.read(path, as_version=4))
+        assert record.pk == execution.cache_pk, f"{path} was executed again by the build"
+        created = record.created.replace(tzinfo=executed_notebooks.finished.tzinfo)
+        assert created <= executed_notebooks.finished, f"{path} was executed again by the build"
+
+
 def test_html_has_no_notebook_sources(built_book):
     """No _sources/ copies and no .ipynb downloads: solutions must never leak."""
     assert not (built_book / "_sources").exists()
@@ -75,3 +92,18 @@ def test_an_exception_in_a_cell_fails_the_build(tmp_path, capfd, cell, should_bu
         assert (book / "_build" / "html" / "planted.html").exists()
     else:
         assert "planted failure" in log.out + log.err
+        assert not (book / "_build" / "html" / "planted.html").exists()
+
+
+def test_a_failed_execution_is_not_cached_so_the_build_reports_it(tmp_path):
+    """The shared execution step never hands a failed notebook to the build."""
+    book = _tiny_book(tmp_path, "raise RuntimeError('planted failure')")
+    executions = build_book.execute(book, force=True)
+    (execution,) = executions.values()
+    assert not execution.ok and "planted failure" in execution.error
+    assert execution.cache_pk is None
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(build_book.cache_path(book)))
+    with pytest.raises(KeyError):
+        cache.match_cache_notebook(nbformat.read(book / "planted.ipynb", as_version=4))

@@ -1,55 +1,52 @@
-"""Every page of the built book, in Debian's Chromium with the network blocked."""
+"""Every page of the built book, in Debian's Chromium with the network blocked.
+
+One browser for the run (the session fixture ``browser``). The page audits
+overlap: while one page is being checked, the next one is already loading.
+Every wait is on an explicit signal (the load event, MathJax's
+``startup.promise``, network idle), never a fixed sleep, and uses the one
+timeout of ``_book.PAGE_TIMEOUT_S``.
+"""
 
 import re
 import shutil
 
 import pytest
 
-from _book import ROOT, audit_page, serve, toc_pages
+from _book import ROOT, Auditor, audit_page, serve, toc_pages
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = ROOT / "_build" / "screenshots"
-
-
-def _pages():
-    return toc_pages() + ["genindex", "search"]
+SCREENSHOTS = ROOT / "_build" / "screenshots"      # pages with problems (LK_SCREENSHOTS=all: every page)
+PAGES = toc_pages() + ["genindex", "search"]
 
 
 @pytest.fixture(scope="module")
-def site(built_book):
-    with serve(built_book) as url:
-        yield url
+def auditor(browser, book_site):
+    auditor = Auditor(browser, book_site, PAGES, ahead=1, screenshots=SCREENSHOTS)
+    yield auditor
+    auditor.close()
 
 
-@pytest.mark.parametrize("name", _pages())
-def test_page_is_complete_and_offline(browser, site, name):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    try:
-        problems = audit_page(page, f"{site}/{name}.html",
-                              screenshot=SCREENSHOTS / f"{name.replace('/', '__')}.png")
-    finally:
-        page.close()
-    assert problems == []
+@pytest.mark.parametrize("name", PAGES)
+def test_page_is_complete_and_offline(auditor, name):
+    assert auditor.result(name) == []
 
 
-def test_static_explorer_slider_changes_the_figure(browser, site):
-    page = browser.new_page()
-    try:
-        page.goto(f"{site}/book/how_to_use.html")
-        explorer = page.locator(".lk-explorer").first
-        image = explorer.locator("img.lk-explorer-frame")
-        slider = explorer.locator('input[type="range"]').first
-        output = explorer.locator("output").first
-        before_src, before_alt, before_label = (
-            image.get_attribute("src"), image.get_attribute("alt"), output.inner_text())
-        slider.focus()
-        page.keyboard.press("ArrowRight")
-        assert image.get_attribute("src") != before_src
-        assert output.inner_text() != before_label
-        assert image.get_attribute("alt") != before_alt
-    finally:
-        page.close()
+def test_static_explorer_slider_changes_the_figure(offline_page, book_site):
+    page = offline_page().page
+    # the explorer's script is inline, right after its markup: it has run by "load"
+    page.goto(f"{book_site}/book/how_to_use.html", wait_until="load")
+    explorer = page.locator(".lk-explorer").first
+    image = explorer.locator("img.lk-explorer-frame")
+    slider = explorer.locator('input[type="range"]').first
+    output = explorer.locator("output").first
+    before_src, before_alt, before_label = (
+        image.get_attribute("src"), image.get_attribute("alt"), output.inner_text())
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    assert image.get_attribute("src") != before_src
+    assert output.inner_text() != before_label
+    assert image.get_attribute("alt") != before_alt
 
 
 def test_audit_catches_mathjax_loaded_from_the_network(browser, built_book, tmp_path):
@@ -64,11 +61,7 @@ def test_audit_catches_mathjax_loaded_from_the_network(browser, built_book, tmp_
     assert n == 1, "could not find the local MathJax script tag to redirect"
     page_file.write_text(doctored, encoding="utf-8")
     with serve(copy) as url:
-        page = browser.new_page()
-        try:
-            problems = audit_page(page, f"{url}/book/how_to_use.html")
-        finally:
-            page.close()
+        problems = audit_page(browser, f"{url}/book/how_to_use.html")
     joined = " ".join(problems)
     assert "cdn.jsdelivr.net" in joined
     assert "MathJax" in joined

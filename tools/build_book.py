@@ -1,10 +1,20 @@
-"""Build the HTML book strictly, re-executing notebooks only when needed.
+"""Build the HTML book strictly, executing each notebook once, in parallel.
 
 Jupyter Book's execution cache keys each notebook on its own code cells; it does
 not know that the notebooks import ``lecture_kit``. This script keys the cache on
 the package too: when any file of ``lecture_kit`` changed since the last build,
 the cache is dropped and every notebook runs again. ``--force`` always drops it
 (``make test`` and CI use that).
+
+Execution happens *before* Sphinx, in ``--jobs`` worker processes (one per core
+by default): each notebook of the table of contents that the cache lacks is run
+exactly as myst-nb would run it (``jupyter_cache``'s ``single_nb_execution``, in
+the notebook's folder, with the configured timeout, errors not allowed) and
+stored in the cache myst-nb reads (``_build/.jupyter_cache``, as myst-nb itself
+stores it). The Sphinx build then finds every notebook in the cache and executes
+nothing. A notebook that fails is *not* cached: the build executes it again and
+fails with myst-nb's own report. The test suite reuses the same executions to
+compare the checked outputs (``tests/test_notebooks.py``).
 
 The build is strict: warnings are errors (``-W``), references are checked
 (``-n``), and ``_config.yml`` sets ``execute.raise_on_error`` so that an
@@ -14,12 +24,18 @@ exception in any cell fails the build.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import dataclasses
 import hashlib
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,39 +50,203 @@ def package_hash(root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
-def build(source: Path, *, force: bool = False) -> int:
-    """Build the book whose ``_config.yml`` is in ``source`` into ``source/_build``.
+def build_env(environ=None) -> dict[str, str]:
+    """The environment of the build and of every kernel it starts."""
+    environ = os.environ if environ is None else environ
+    return dict(environ, LECTURE_KIT_EXPLORERS="static", MPLBACKEND="Agg",
+                OPENBLAS_NUM_THREADS=environ.get("OPENBLAS_NUM_THREADS", "1"),
+                PYDEVD_DISABLE_FILE_VALIDATION="1")
 
-    Returns the exit code of ``jupyter-book build``.
+
+def cache_path(source: Path) -> Path:
+    """Where myst-nb keeps its execution cache (``<outdir>/../.jupyter_cache``)."""
+    return source / "_build" / ".jupyter_cache"
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def toc_notebooks(source: Path) -> list[Path]:
+    """The ``.ipynb`` files of the table of contents (only those are built)."""
+    toc = yaml.safe_load((source / "_toc.yml").read_text())
+    names = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                names.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    found = []
+    for name in names:
+        path = source / name
+        candidate = path if path.suffix == ".ipynb" else path.with_suffix(".ipynb")
+        if candidate.is_file():
+            found.append(candidate.resolve())
+    return found
+
+
+def _execution_settings(source: Path) -> tuple[int, bool]:
+    execute = (yaml.safe_load((source / "_config.yml").read_text()) or {}).get("execute") or {}
+    return int(execute.get("timeout", 30)), bool(execute.get("allow_errors", False))
+
+
+@dataclasses.dataclass
+class Execution:
+    """One execution of one notebook: the executed notebook, or why it failed."""
+
+    path: Path
+    notebook: object | None            # nbformat.NotebookNode with outputs
+    error: str | None                  # traceback text when a cell failed
+    seconds: float
+    cache_pk: int | None = None        # its record in the jupyter-cache, if cached
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _worker_init(env: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(env)
+
+
+def _execute_one(path: str, timeout: int, allow_errors: bool):
+    """Run in a worker process: execute ``path`` as myst-nb's cache mode does."""
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    text = Path(path).read_text(encoding="utf-8")
+    nb = nbformat.reads(text, as_version=4)       # myst-nb's standard_nb_read
+    result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout,
+                                 allow_errors=allow_errors, meta_override=True)
+    return nbformat.writes(nb), result.exc_string if result.err is not None else None, \
+        result.time
+
+
+def execute(source: Path, notebooks: list[Path] | None = None, *, jobs: int | None = None,
+            force: bool = False, log=print) -> dict[Path, Execution]:
+    """Execute notebooks in parallel and store the successful ones in the build cache.
+
+    ``notebooks`` defaults to those of the table of contents. Without ``force``,
+    a notebook already in the cache is not executed again (it is returned from
+    the cache). Returns ``{path: Execution}`` in the order given.
     """
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    source = source.resolve()
+    notebooks = toc_notebooks(source) if notebooks is None else [p.resolve() for p in notebooks]
+    jobs = jobs or default_jobs()
+    timeout, allow_errors = _execution_settings(source)
+    cache = get_cache(str(cache_path(source)))
+    out: dict[Path, Execution] = {}
+    todo = []
+    for path in notebooks:
+        if not force:
+            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+            try:
+                record = cache.match_cache_notebook(nb)
+            except KeyError:
+                pass
+            else:
+                _, merged = cache.merge_match_into_notebook(nb)
+                out[path] = Execution(path, merged, None, 0.0, record.pk)
+                continue
+        todo.append(path)
+    if not todo:
+        return out
+    log(f"executing {len(todo)} notebook(s) with {min(jobs, len(todo))} worker(s)")
+    start = time.monotonic()
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(
+            max_workers=min(jobs, len(todo)), mp_context=ctx,
+            initializer=_worker_init, initargs=(build_env(),)) as pool:
+        # longest first would be ideal; the stored execution time is unknown on a
+        # fresh clone, so keep the order of the book (it mixes long and short).
+        futures = {pool.submit(_execute_one, str(p), timeout, allow_errors): p for p in todo}
+        for future in concurrent.futures.as_completed(futures):
+            path = futures[future]
+            try:
+                text, error, seconds = future.result()
+            except Exception as exc:  # noqa: BLE001 - a crashed worker is a failed notebook
+                out[path] = Execution(path, None, f"{type(exc).__name__}: {exc}", 0.0)
+                log(f"  FAILED {path.relative_to(source)}: worker crashed: {exc}")
+                continue
+            nb = nbformat.reads(text, as_version=4)
+            execution = Execution(path, nb, error, seconds)
+            if error is None:
+                # exactly what myst-nb's NotebookClientCache does after executing
+                stage = cache.add_nb_to_project(str(path))
+                record = cache.cache_notebook_bundle(
+                    CacheBundleIn(nb, stage.uri, data={"execution_seconds": seconds}),
+                    check_validity=False, overwrite=True)
+                execution.cache_pk = record.pk
+                log(f"  executed {path.relative_to(source)} in {seconds:.1f} s")
+            else:
+                log(f"  FAILED {path.relative_to(source)} after {seconds:.1f} s "
+                    "(not cached: the build will report it)")
+            out[path] = execution
+    log(f"executed {len(todo)} notebook(s) in {time.monotonic() - start:.1f} s")
+    return {p: out[p] for p in notebooks if p in out}
+
+
+def prepare_cache(source: Path, *, force: bool = False) -> None:
+    """Drop the execution cache when forced or when ``lecture_kit`` changed."""
     builddir = source / "_build"
-    cache = builddir / ".jupyter_cache"
     stamp = builddir / ".lecture_kit.sha256"
-    current = package_hash(source if (source / "lecture_kit").is_dir() else ROOT)
-    if force or not stamp.exists() or stamp.read_text() != current:
-        shutil.rmtree(cache, ignore_errors=True)
-    env = dict(os.environ, LECTURE_KIT_EXPLORERS="static", MPLBACKEND="Agg",
-               OPENBLAS_NUM_THREADS=os.environ.get("OPENBLAS_NUM_THREADS", "1"),
-               PYDEVD_DISABLE_FILE_VALIDATION="1")
+    if force or not stamp.exists() or stamp.read_text() != _current_hash(source):
+        shutil.rmtree(cache_path(source), ignore_errors=True)
+
+
+def _current_hash(source: Path) -> str:
+    return package_hash(source if (source / "lecture_kit").is_dir() else ROOT)
+
+
+def run_jupyter_book(source: Path, *, all_pages: bool = False) -> int:
+    """``jupyter-book build -W -n --keep-going`` (``--all`` rewrites every page)."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jupyter_book), "build", "-W", "-n",
-           "--keep-going"]
-    if force:
+    cmd = [str(jupyter_book), "build", "-W", "-n", "--keep-going"]
+    if all_pages:
         cmd.append("--all")
     cmd.append(str(source))
-    result = subprocess.run(cmd, env=env, cwd=source)
+    result = subprocess.run(cmd, env=build_env(), cwd=source)
     if result.returncode == 0:
+        builddir = source / "_build"
         builddir.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(current)
+        (builddir / ".lecture_kit.sha256").write_text(_current_hash(source))
     return result.returncode
+
+
+def build(source: Path, *, force: bool = False, jobs: int | None = None,
+          executed: bool = False) -> int:
+    """Build the book whose ``_config.yml`` is in ``source`` into ``source/_build``.
+
+    With ``force``, every notebook is executed again and every page rewritten.
+    ``executed=True`` means the caller has just run :func:`execute` (with
+    ``force``): the cache is kept and nothing is executed here.
+    Returns the exit code of ``jupyter-book build``.
+    """
+    if not executed:
+        prepare_cache(source, force=force)
+        execute(source, jobs=jobs)
+    return run_jupyter_book(source, all_pages=force)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true",
                         help="re-execute every notebook and rewrite every page")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="notebooks executed at once (default: one per core)")
     args = parser.parse_args(argv)
-    code = build(ROOT, force=args.force)
+    code = build(ROOT, force=args.force, jobs=args.jobs)
     if code == 0:
         print(f"\nThe book is ready: open {ROOT / '_build' / 'html' / 'index.html'}")
     else:
