@@ -56,6 +56,7 @@ _SUBMODULES = (
     "losses",
     "mlp",
     "normalization",
+    "notebook",
     "optim",
     "plots",
     "schedules",
