@@ -497,15 +497,18 @@ def test_grade_usage_example_names_a_real_release_folder():
 # ---------------------------------------------------------------------------
 
 def audit_report(browser, folder: Path, shots: Path | None = None) -> list[str]:
-    from _book import audit_page, serve
+    """The book's page audit (offline, MathJax, console, alt text) at 1280 px, then
+    the report's own checks at 1280 and 390 px in an offline page of that width."""
+    from _book import OfflinePage, audit_page, serve
 
     problems = []
     with serve(folder) as url:
+        problems += audit_page(browser, f"{url}/report.html",
+                               screenshot=shots / "report-1280.png" if shots else None)
         for width in (1280, 390):
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            try:
-                problems += audit_page(page, f"{url}/report.html",
-                                       screenshot=shots / f"report-{width}.png" if shots else None)
+            with OfflinePage(browser, viewport={"width": width, "height": 900}) as offline:
+                page = offline.page
+                page.goto(f"{url}/report.html", wait_until="load")
                 unlabelled = page.evaluate(
                     "() => Array.from(document.querySelectorAll('svg, img, figure svg'))"
                     ".filter(e => !((e.getAttribute('aria-label') || e.getAttribute('alt') || '')"
@@ -525,9 +528,13 @@ def audit_report(browser, folder: Path, shots: Path | None = None) -> list[str]:
                     status = page.request.get(f"{url}/{href}").status
                     if status != 200:
                         problems.append(f"link {href} answers {status}")
-            finally:
-                page.close()
-    return problems
+                if offline.external:
+                    problems.append("requests outside 127.0.0.1 were attempted: "
+                                    f"{sorted(set(offline.external))}")
+                if shots is not None and width == 390:
+                    shots.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(shots / "report-390.png"), full_page=True)
+    return sorted(set(problems))
 
 
 @pytest.mark.browser
