@@ -345,3 +345,131 @@ def test_adam_eps_docstring_keras_eps_hat_is_torch_eps_over_sqrt_bias_correction
         naive_gap = max(naive_gap, float(np.max(np.abs(wrong.step(w, grad(w), state)[0] - w_keras))))
     assert naive_gap > 1e-4
     assert 1 / math.sqrt(1 - b2) == pytest.approx(31.62, abs=0.01)  # the factor at t = 1
+
+
+# ----------------------------------------------------------------------------
+# the opt-in in-place step_: the numbers of step, written into the inputs
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("key", list(META))
+def test_in_place_step_gives_exactly_the_numbers_of_step(key, dtype):
+    opt = build(key)
+    w_pure = X0.astype(dtype)
+    w_in = w_pure.copy()
+    s_pure, s_in = opt.init(w_pure), opt.init(w_in)
+    for k in range(5):
+        g = grad_f(w_pure)
+        g_copy = g.copy()
+        w_pure, s_pure = opt.step(w_pure, g, s_pure)
+        old_w, old_bufs = w_in, list(s_in[1:])
+        w_in, s_in = opt.step_(w_in, g, s_in)
+        np.testing.assert_array_equal(g, g_copy)            # grads are only read
+        assert w_in is old_w                                 # the same array, updated
+        np.testing.assert_array_equal(w_in, w_pure)          # bit for bit
+        assert s_in.step == s_pure.step == k + 1
+        for b_in, b_pure, b_old in zip(s_in[1:], s_pure[1:], old_bufs):
+            assert (b_in is None) == (b_pure is None)
+            if b_in is not None:
+                np.testing.assert_array_equal(b_in, b_pure)
+                assert b_in.dtype == np.dtype(dtype)
+                if b_old is not None:
+                    assert b_in is b_old                     # buffers updated in place
+    assert np.max(np.abs(w_in - X0)) > 1e-4
+
+
+def test_in_place_step_updates_every_leaf_of_a_tree():
+    params = {"W": np.ones((2, 2)), "b": np.zeros(2)}
+    grads = {"W": np.full((2, 2), 0.5), "b": np.ones(2)}
+    W, b = params["W"], params["b"]
+    opt = optim.adam(lr=0.1)
+    expected, _ = opt.step(params, grads, opt.init(params))
+    new, state = opt.step_(params, grads, opt.init(params))
+    assert new["W"] is W and new["b"] is b
+    np.testing.assert_array_equal(W, expected["W"])
+    np.testing.assert_array_equal(b, expected["b"])
+
+
+@pytest.mark.parametrize("params, match", [
+    ([1.0, 2.0], "list"),
+    (np.ones(2, dtype=np.float16), "float16"),
+    (np.ones(2, dtype=np.int64), "int64"),
+])
+def test_in_place_step_refuses_params_it_cannot_update_in_place(params, match):
+    opt = optim.sgd(lr=0.1)
+    with pytest.raises(TypeError, match=match):
+        opt.step_(params, np.ones(2), opt.init(params))
+
+
+def test_in_place_step_refuses_read_only_params_aliased_grads_and_foreign_buffers():
+    opt = optim.adam(lr=0.1)
+    w = np.ones(3)
+    w.flags.writeable = False
+    with pytest.raises(TypeError, match="read-only"):
+        opt.step_(w, np.ones(3), opt.init(w))
+    w = np.ones(3)
+    state = opt.init(w)
+    with pytest.raises(ValueError, match="shares memory"):
+        opt.step_(w, w, state)
+    with pytest.raises(ValueError, match="shares memory"):
+        opt.step_(w, state.exp_avg, state)
+    state32 = state._replace(exp_avg=state.exp_avg.astype(np.float32))
+    with pytest.raises(TypeError, match="exp_avg"):
+        opt.step_(w, np.ones(3), state32)
+    np.testing.assert_array_equal(w, 1.0)  # nothing was written before the refusals
+
+
+def test_in_place_step_of_an_optimizer_whose_update_returns_new_arrays():
+    # a contributor's update_leaf(p, g, bufs, t) returning new arrays: step_ copies them in
+    from typing import Any, NamedTuple
+
+    class SignState(NamedTuple):
+        step: int
+        m: Any
+
+    def update_leaf(p, g, bufs, t):
+        (m,) = bufs
+        m = 0.5 * m + g
+        return p - 0.1 * np.sign(m), (m,)
+
+    opt = optim.Optimizer("sign_test", {}, "", SignState, lambda p: (np.zeros_like(p),),
+                          update_leaf)
+    w = np.array([1.0, -1.0])
+    state = opt.init(w)
+    m = state.m
+    w2, state2 = opt.step_(w, np.array([2.0, -3.0]), state)
+    assert w2 is w and state2.m is m
+    np.testing.assert_array_equal(w, [0.9, -0.9])
+    np.testing.assert_array_equal(m, [2.0, -3.0])
+
+
+@pytest.mark.parametrize("name", optim.names())
+def test_scalar_parameters_and_non_contiguous_views(name):
+    # the fused updates write with out=: a NumPy scalar or a 0-d array must still work
+    opt = optim.get(name, lr=0.1)
+    for x in (np.float64(1.5), np.array(1.5)):
+        w, state = x, opt.init(x)
+        for _ in range(3):
+            w, state = opt.step(w, np.float64(0.3), state)
+        assert np.ndim(w) == 0 and np.isfinite(w) and w != 1.5
+    # a strided view updated in place follows the pure step exactly
+    base = np.arange(1.0, 13.0).reshape(3, 4)
+    view = base[:, ::2]
+    pure, s_pure, s_in = view.copy(), opt.init(view), opt.init(view)
+    for _ in range(3):
+        pure, s_pure = opt.step(pure, np.cos(pure), s_pure)
+        _, s_in = opt.step_(view, np.cos(view), s_in)
+    np.testing.assert_array_equal(view, pure)
+    np.testing.assert_array_equal(base[:, 1::2], np.arange(1.0, 13.0).reshape(3, 4)[:, 1::2])
+
+
+def test_in_place_step_checks_every_leaf_before_writing_any():
+    opt = optim.adam(lr=0.1)
+    params = {"W": np.ones(2), "b": np.ones(2, dtype=np.float16)}   # "b" cannot be updated in place
+    state = opt.init({"W": np.ones(2), "b": np.ones(2)})
+    with pytest.raises(TypeError, match=r"params\['b'\]"):
+        opt.step_(params, {"W": np.ones(2), "b": np.ones(2)}, state)
+    np.testing.assert_array_equal(params["W"], 1.0)                  # leaf "W" untouched
+    params = {"W": np.ones(2), "b": np.ones(2)}
+    with pytest.raises(ValueError, match=r"grads\['W'\] shares memory"):
+        opt.step_(params, {"W": params["b"], "b": np.ones(2)}, opt.init(params))
+    np.testing.assert_array_equal(params["b"], 1.0)

@@ -12,6 +12,10 @@ and defaults, and returns an :class:`Optimizer` with two pure methods::
 * ``step(params, grads, state) -> (params, state)`` never mutates ``params``,
   ``grads`` or ``state``: it returns new arrays (written in place only while
   they are being built, which is how it stays fast).
+* ``step_(params, grads, state)`` (opt-in, PyTorch's trailing underscore) gives
+  exactly the numbers of ``step`` but writes them **into** ``params`` and the
+  state's buffers, as ``torch.optim`` does: a little faster on large arrays
+  (``bench/results_optim.md``), and the only method here that mutates.
 * ``params`` is usually one array. A list, tuple or dict of arrays (nested as
   deep as you like) also works; ``grads`` must have the same structure and
   the state buffers follow it.

@@ -112,15 +112,19 @@ def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
     def init_leaf(p):
         return (np.full_like(p, initial_accumulator_value),)
 
-    def update_leaf(p, g, bufs, t):
-        (s,) = bufs
+    def update_leaf(p, g, bufs, t, out):
+        # writes into out = (p_out, bufs_out): see sgd() and base.Optimizer._apply
+        (s,), (p_out, (s_out,)) = bufs, out
+        scratch = p_out if p_out is not p else np.empty_like(p)
         if weight_decay != 0:
-            g = g + weight_decay * p
+            g = np.multiply(p, weight_decay) + g
         clr = lr / (1 + (t - 1) * lr_decay)
-        s = s + g * g
-        std = np.sqrt(s)
+        np.add(s, np.square(g, out=scratch), out=s_out)   # s_t = s + g^2
+        std = np.sqrt(s_out, out=scratch)
         std += eps
-        return p - clr * (g / std), (s,)
+        np.divide(g, std, out=scratch)                       # theta - clr g / std
+        scratch *= -clr
+        return np.add(p, scratch, out=p_out), (s_out,)
 
     latex = (r"s_t = s_{t-1} + g_t^2,\quad \theta_t = \theta_{t-1} - "
              r"\frac{\gamma}{1+(t-1)\eta}\,\frac{g_t}{\sqrt{s_t}+\epsilon}")
@@ -198,23 +202,35 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
         return (np.zeros_like(p), np.zeros_like(p) if momentum > 0 else None,
                 np.zeros_like(p) if centered else None)
 
-    def update_leaf(p, g, bufs, t):
-        s, buf, g_avg = bufs
+    def update_leaf(p, g, bufs, t, out):
+        # writes into out = (p_out, bufs_out): see sgd() and base.Optimizer._apply
+        (s, buf, g_avg), (p_out, (s_out, buf_out, g_avg_out)) = bufs, out
+        scratch = p_out if p_out is not p else np.empty_like(p)
         if weight_decay != 0:
-            g = g + weight_decay * p
-        s = alpha * s + (1 - alpha) * (g * g)
+            g = np.multiply(p, weight_decay) + g
+        np.multiply(s, alpha, out=s_out)                     # alpha s + (1 - alpha) g^2
+        r = np.square(g, out=scratch)
+        r *= 1 - alpha
+        s_out += r
         if centered:
-            g_avg = g_avg + (1 - alpha) * (g - g_avg)
-            r = s - g_avg * g_avg
+            np.subtract(g, g_avg, out=r)                     # g_avg + (1 - alpha)(g - g_avg)
+            r *= 1 - alpha
+            np.add(g_avg, r, out=g_avg_out)
+            np.square(g_avg_out, out=r)
+            np.subtract(s_out, r, out=r)
             np.maximum(r, 0, out=r)  # rounding guard; NaN still propagates
             np.sqrt(r, out=r)
         else:
-            r = np.sqrt(s)
+            np.sqrt(s_out, out=r)
         r += eps
+        np.divide(g, r, out=r)                               # g / r
         if momentum > 0:
-            buf = momentum * buf + g / r
-            return p - lr * buf, (s, buf, g_avg)
-        return p - lr * (g / r), (s, buf, g_avg)
+            np.multiply(buf, momentum, out=buf_out)          # mu b + g / r
+            buf_out += r
+            np.multiply(buf_out, -lr, out=r)
+        else:
+            r *= -lr
+        return np.add(p, r, out=p_out), (s_out, buf_out, g_avg_out)
 
     latex = (r"s_t = \alpha s_{t-1} + (1-\alpha) g_t^2,\quad "
              r"\theta_t = \theta_{t-1} - \gamma\,\frac{g_t}{\sqrt{s_t}+\epsilon}")
@@ -278,17 +294,28 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
     def init_leaf(p):
         return (np.zeros_like(p), np.zeros_like(p))
 
-    def update_leaf(p, g, bufs, t):
-        s, u = bufs
+    def update_leaf(p, g, bufs, t, out):
+        # writes into out = (p_out, bufs_out): see sgd() and base.Optimizer._apply
+        (s, u), (p_out, (s_out, u_out)) = bufs, out
+        scratch = p_out if p_out is not p else np.empty_like(p)
         if weight_decay != 0:
-            g = g + weight_decay * p
-        s = rho * s + (1 - rho) * (g * g)
-        std = np.sqrt(s + eps)
-        delta = np.sqrt(u + eps)
+            g = np.multiply(p, weight_decay) + g
+        np.multiply(s, rho, out=s_out)                       # rho s + (1 - rho) g^2
+        std = np.square(g, out=scratch)
+        std *= 1 - rho
+        s_out += std
+        np.add(s_out, eps, out=std)                          # sqrt(s_t + eps)
+        np.sqrt(std, out=std)
+        delta = np.add(u, eps, out=np.empty_like(u))         # sqrt(u + eps) / std * g
+        np.sqrt(delta, out=delta)
         delta /= std
         delta *= g
-        u = rho * u + (1 - rho) * (delta * delta)
-        return p - lr * delta, (s, u)
+        np.square(delta, out=std)                            # rho u + (1 - rho) delta^2
+        std *= 1 - rho
+        np.multiply(u, rho, out=u_out)
+        u_out += std
+        np.multiply(delta, -lr, out=scratch)                 # theta - lr delta
+        return np.add(p, scratch, out=p_out), (s_out, u_out)
 
     latex = (r"\Delta_t = \frac{\sqrt{u_{t-1}+\epsilon}}{\sqrt{s_t+\epsilon}}\,g_t,\quad "
              r"\theta_t = \theta_{t-1} - \gamma\Delta_t")
@@ -306,42 +333,40 @@ def _adam_factory(name, lr, betas, eps, weight_decay, amsgrad, decoupled, latex)
     def init_leaf(p):
         return (np.zeros_like(p), np.zeros_like(p), np.zeros_like(p) if amsgrad else None)
 
-    def update_leaf(p, g, bufs, t):
-        m, v, v_max = bufs
+    def update_leaf(p, g, bufs, t, out):
+        # Writes into out = (p_out, bufs_out): fresh arrays for step(), the inputs
+        # for step_(); each input is read before its output is written, so both
+        # give the same numbers. Twelve passes over memory, most of them in place
+        # (an in-place pass reads and writes one array: cheaper than a fresh one).
+        (m, v, v_max), (p_out, (m_out, v_out, v_max_out)) = bufs, out
         if weight_decay != 0:
-            if decoupled:
-                p = p * (1 - lr * weight_decay)  # AdamW: shrink the weights first
+            if decoupled:  # AdamW: shrink the weights first
+                p = np.multiply(p, 1 - lr * weight_decay, out=p_out if p_out is p else None)
             else:
-                g = g + weight_decay * p  # Adam: L2 term in the gradient
-        # Fresh output arrays, filled in place: no temporaries, inputs untouched.
-        m_new = np.empty_like(m)
-        v_new = np.empty_like(v)
-        p_new = np.empty_like(p)
-        # m_t = m + (1 - beta1) (g - m)   [torch's lerp; = beta1 m + (1-beta1) g]
-        np.subtract(g, m, out=m_new)
-        m_new *= 1 - beta1
-        m_new += m
-        # v_t = beta2 v + (1 - beta2) g^2   (p_new is scratch here)
-        np.multiply(v, beta2, out=v_new)
-        np.multiply(g, g, out=p_new)
-        p_new *= 1 - beta2
-        v_new += p_new
+                g = np.multiply(p, weight_decay) + g  # Adam: L2 term in the gradient
+        scratch = p_out if p_out is not p else np.empty_like(p)
+        # m_t = beta1 m + (1 - beta1) g
+        np.multiply(m, beta1, out=m_out)
+        m_out += np.multiply(g, 1 - beta1, out=scratch)
+        # v_t = beta2 v + (1 - beta2) g^2
+        np.multiply(v, beta2, out=v_out)
+        np.square(g, out=scratch)
+        scratch *= 1 - beta2
+        v_out += scratch
         if amsgrad:
-            v_max = np.maximum(v_max, v_new)
-            second = v_max
+            second = np.maximum(v_max, v_out, out=v_max_out)
         else:
-            second = v_new
+            second = v_out
         # theta_t = theta - (lr / c1) m / (sqrt(v) / sqrt(c2) + eps), rewritten as
         # theta - (lr sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2)): the same number,
         # one pass over the array fewer.
         sqrt_c2 = math.sqrt(1 - beta2**t)
         scale = lr * sqrt_c2 / (1 - beta1**t)
-        np.sqrt(second, out=p_new)
-        p_new += eps * sqrt_c2
-        np.divide(m_new, p_new, out=p_new)
-        p_new *= -scale
-        p_new += p
-        return p_new, (m_new, v_new, v_max)
+        np.sqrt(second, out=scratch)
+        scratch += eps * sqrt_c2
+        np.divide(m_out, scratch, out=scratch)
+        scratch *= -scale
+        return np.add(p, scratch, out=p_out), (m_out, v_out, v_max_out if amsgrad else None)
 
     hp = dict(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay,
               amsgrad=amsgrad)

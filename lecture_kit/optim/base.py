@@ -139,8 +139,18 @@ def _unflatten(treedef, leaves):
 class Optimizer:
     """A named optimizer with pure :meth:`init` and :meth:`step`.
 
-    Built by the factories (:func:`sgd`, :func:`adam`, ...); not meant to be
-    instantiated directly.
+    Built by the factories (:func:`sgd`, :func:`adam`, ...). A factory passes
+    ``init_leaf(p) -> bufs`` and ``update_leaf``, for one array ``p`` of the
+    tree, in one of two forms:
+
+    * ``update_leaf(p, g, bufs, t) -> (new_p, new_bufs)`` returns new arrays
+      (the simple form, for a new optimizer);
+    * ``update_leaf(p, g, bufs, t, out) -> (p_out, bufs_out)`` writes its
+      results into ``out = (p_out, bufs_out)`` and returns them (the fused form
+      of the built-in optimizers): :meth:`step` passes freshly allocated arrays,
+      :meth:`step_` the inputs themselves, so the function must read each input
+      before it writes the matching output; a buffer that does not exist yet is
+      ``None`` in ``out`` and the function creates it.
 
     Attributes
     ----------
@@ -153,7 +163,7 @@ class Optimizer:
     """
 
     __slots__ = ("name", "_hyperparams", "latex", "_state_type", "_fields",
-                 "_init_leaf", "_update_leaf")
+                 "_init_leaf", "_update_leaf", "_writes_into")
 
     def __init__(self, name: str, hyperparams: dict, latex: str, state_type,
                  init_leaf: Callable, update_leaf: Callable):
@@ -164,6 +174,13 @@ class Optimizer:
         self._fields = state_type._fields[1:]  # every field but "step"
         self._init_leaf = init_leaf
         self._update_leaf = update_leaf
+        # update_leaf(p, g, bufs, t) returns new arrays; with a keyword ``out``
+        # it writes its results into ``out = (p_out, bufs_out)`` instead (the
+        # fused form of the built-in optimizers, see _apply)
+        try:
+            self._writes_into = "out" in inspect.signature(update_leaf).parameters
+        except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+            self._writes_into = False
 
     @property
     def hyperparams(self) -> dict:
@@ -191,6 +208,10 @@ class Optimizer:
     def step(self, params, grads, state):
         """One update. Returns ``(new_params, new_state)``; mutates nothing.
 
+        The new parameters and state buffers are freshly allocated arrays
+        (filled in place while they are built, which is how the step stays
+        fast); ``params``, ``grads`` and the buffers of ``state`` are only read.
+
         Raises
         ------
         ValueError
@@ -200,21 +221,70 @@ class Optimizer:
             For non-numeric ``params`` or ``grads``, or a state that does not
             come from this kind of optimizer.
         """
+        return self._apply(params, grads, state, inplace=False)
+
+    def step_(self, params, grads, state):
+        """The same update as :meth:`step`, written **into** ``params`` and the state's buffers.
+
+        Opt-in, for speed (the trailing underscore is PyTorch's mark of an
+        in-place method): the numbers are exactly those of :meth:`step`, but
+        the arrays of ``params`` and the buffers of ``state`` are overwritten
+        instead of being left untouched. ``grads`` is only read. Returns
+        ``(params, new_state)``: the same parameter arrays, and a new state
+        tuple (its ``step`` counter is one higher) holding the same buffer
+        arrays (a buffer that did not exist yet, like SGD's momentum buffer
+        before the first step, is created).
+
+        Every parameter must be a writeable float32 or float64 NumPy array
+        (not a list, not float16 or integer: their update would not fit in
+        place) and ``grads`` must not share memory with ``params`` or the
+        state.
+
+        Raises
+        ------
+        TypeError
+            A parameter that cannot be updated in place (list, float16,
+            integer, read-only), a state buffer of another dtype, or any
+            error of :meth:`step`.
+        ValueError
+            ``grads`` sharing memory with ``params`` or the state, or any
+            error of :meth:`step`.
+
+        Examples
+        --------
+        >>> opt = get("sgd", lr=0.1, momentum=0.9)
+        >>> w = np.array([1.0, -2.0])
+        >>> w2, state = opt.step_(w, 2 * w, opt.init(w))
+        >>> w2 is w, w                    # the array itself was updated
+        (True, array([ 0.8, -1.6]))
+        """
+        return self._apply(params, grads, state, inplace=True)
+
+    def _apply(self, params, grads, state, inplace):
         if not isinstance(state, self._state_type):
             raise TypeError(
                 f"state must be the {self._state_type.__name__} returned by "
                 f"{self.name}(...).init, got {type(state).__name__}"
             )
-        p_leaves, treedef, paths = _flatten(params)
-        g_leaves = _flatten_like(grads, treedef, "grads")
+        if isinstance(params, np.ndarray):  # one array: no tree to walk
+            p_leaves, treedef, paths = [params], _LEAF, [""]
+            g_leaves = [grads]
+        else:
+            p_leaves, treedef, paths = _flatten(params)
+            g_leaves = _flatten_like(grads, treedef, "grads")
         buffers = []
         for field in self._fields:
             tree = getattr(state, field)
-            buffers.append([None] * len(p_leaves) if tree is None
-                           else _flatten_like(tree, treedef, f"state.{field}"))
+            if tree is None:
+                buffers.append([None] * len(p_leaves))
+            elif treedef is _LEAF:
+                buffers.append([tree])
+            else:
+                buffers.append(_flatten_like(tree, treedef, f"state.{field}"))
         t = int(state.step) + 1
 
         new_params, new_buffers = [], [[] for _ in self._fields]
+        jobs = []
         for i, (p_in, g_in) in enumerate(zip(p_leaves, g_leaves)):
             p_name, g_name = f"params{paths[i]}", f"grads{paths[i]}"
             p = as_float_array(p_in, p_name)
@@ -231,16 +301,57 @@ class Optimizer:
                             f"{p_name} has shape {p.shape}: was the state made by "
                             "init() for these params?"
                         )
+                    if inplace and (arr is not b[i] or arr.dtype != p.dtype
+                                    or not arr.flags.writeable):
+                        raise TypeError(
+                            f"step_ updates state.{field}{paths[i]} in place: it must be a "
+                            f"writeable {p.dtype} array like {p_name}, got "
+                            f"{type(b[i]).__name__} of dtype {arr.dtype}")
                     bufs.append(arr.astype(work, copy=False))
                 else:
                     bufs.append(None)
-            new_p, new_bufs = self._update_leaf(
-                p.astype(work, copy=False), g.astype(work, copy=False), tuple(bufs), t
-            )
+            p_work = p.astype(work, copy=False)
+            g_work = g.astype(work, copy=False)
+            if inplace:
+                if p is not p_in or p.dtype != work or not p.flags.writeable:
+                    raise TypeError(
+                        f"step_ updates {p_name} in place: it must be a writeable float32 "
+                        f"or float64 NumPy array, got {type(p_in).__name__}"
+                        + (f" of dtype {np.asarray(p_in).dtype}"
+                           if hasattr(p_in, "dtype") else "")
+                        + ("" if not isinstance(p_in, np.ndarray) or p_in.flags.writeable
+                           else " (read-only)") + "; use step() for a new array")
+                p_out, bufs_out = p_work, tuple(bufs)
+            else:
+                p_out = np.empty_like(p_work)
+                bufs_out = tuple(None if b is None else np.empty_like(b) for b in bufs)
+            jobs.append((p, g_name, p_work, g_work, bufs, p_out, bufs_out))
+        if inplace:  # every check before the first write: a refusal changes nothing
+            written = [a for job in jobs for a in (job[2], *job[4]) if a is not None]
+            for _, g_name, _, g_work, *_ in jobs:
+                if any(np.may_share_memory(g_work, a) for a in written):
+                    raise ValueError(
+                        f"{g_name} shares memory with the parameters or the state: step_ "
+                        "would read it after overwriting it; pass a copy, or use step()")
+
+        for p, g_name, p_work, g_work, bufs, p_out, bufs_out in jobs:
+            if self._writes_into:
+                new_p, new_bufs = self._update_leaf(p_work, g_work, tuple(bufs), t,
+                                                    out=(p_out, bufs_out))
+            else:  # an update that returns new arrays (e.g. a contributor's optimizer)
+                new_p, new_bufs = self._update_leaf(p_work, g_work, tuple(bufs), t)
+                if inplace:
+                    np.copyto(p_out, new_p)
+                    new_bufs = tuple(nb if o is None or nb is None else np.copyto(o, nb) or o
+                                     for o, nb in zip(bufs_out, new_bufs))
+                    new_p = p_out
             # np.asarray: 0-d arithmetic gives NumPy scalars; keep arrays throughout
             new_params.append(np.asarray(new_p).astype(p.dtype, copy=False))
             for lst, b in zip(new_buffers, new_bufs):
                 lst.append(None if b is None else np.asarray(b))
+        if treedef is _LEAF:
+            fields = [lst[0] for lst in new_buffers]
+            return new_params[0], self._state_type(t, *fields)
         fields = [None if all(b is None for b in lst) else _unflatten(treedef, lst)
                   for lst in new_buffers]
         return _unflatten(treedef, new_params), self._state_type(t, *fields)

@@ -123,19 +123,30 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
     def init_leaf(p):
         return (None,)
 
-    def update_leaf(p, g, bufs, t):
-        (buf,) = bufs
+    def update_leaf(p, g, bufs, t, out):
+        # writes into out = (p_out, (buf_out,)): fresh arrays for step(), the
+        # inputs themselves for step_(); every input is read before its output
+        # is written, so both give the same numbers (see base.Optimizer._apply)
+        (buf,), (p_out, (buf_out,)) = bufs, out
+        scratch = p_out if p_out is not p else np.empty_like(p)
         if weight_decay != 0:
-            g = g + weight_decay * p
+            g = np.multiply(p, weight_decay) + g   # g + lambda p (a new array)
         if momentum != 0:
             if buf is None:  # first step: b_1 = g_1, no dampening (PyTorch)
-                buf = g.copy()
+                buf_out = g.copy()
             else:
-                buf = momentum * buf + (1 - dampening) * g
-            d = g + momentum * buf if nesterov else buf
+                np.multiply(buf, momentum, out=buf_out)
+                buf_out += g if dampening == 0 else (1 - dampening) * g
+            if nesterov:    # d = g + mu b_t
+                d = np.multiply(buf_out, momentum, out=scratch)
+                d += g
+            else:
+                d = buf_out
         else:
-            buf, d = None, g
-        return p - lr * d, (buf,)
+            buf_out, d = None, g
+        # theta - lr d, as theta + (-lr d): the same number, computed in place
+        np.multiply(d, -lr, out=scratch)
+        return np.add(p, scratch, out=p_out), (buf_out,)
 
     latex = (r"b_t = \mu b_{t-1} + (1-\tau) g_t\ (b_1 = g_1),\quad "
              r"\theta_t = \theta_{t-1} - \gamma\,(g_t + \mu b_t \text{ if nesterov else } b_t)")
@@ -216,10 +227,13 @@ def momentum_ema(lr: float, beta: float = 0.9) -> Optimizer:
     def init_leaf(p):
         return (np.zeros_like(p),)
 
-    def update_leaf(p, g, bufs, t):
-        (v,) = bufs
-        v = beta * v + (1 - beta) * g
-        return p - lr * v, (v,)
+    def update_leaf(p, g, bufs, t, out):
+        (v,), (p_out, (v_out,)) = bufs, out
+        scratch = p_out if p_out is not p else np.empty_like(p)
+        np.multiply(v, beta, out=v_out)              # v_t = beta v + (1 - beta) g
+        v_out += np.multiply(g, 1 - beta, out=scratch)
+        np.multiply(v_out, -lr, out=scratch)         # theta - lr v_t
+        return np.add(p, scratch, out=p_out), (v_out,)
 
     latex = r"v_t = \beta v_{t-1} + (1-\beta) g_t\ (v_0 = 0),\quad \theta_t = \theta_{t-1} - \gamma v_t"
     return Optimizer("momentum_ema", dict(lr=lr, beta=beta), latex, MomentumEMAState,
