@@ -116,6 +116,15 @@ def _eps(eps) -> float:
     return check_positive(eps, "eps")
 
 
+def _prepared(x, gamma, beta, eps):
+    """``(eps, x in its working dtype, gamma, beta)``, validated, with the defaults 1 and 0."""
+    eps = _eps(eps)
+    xw = _work(x)
+    g = _affine(gamma, x.shape[1], "gamma", 1.0, xw.dtype)
+    b = _affine(beta, x.shape[1], "beta", 0.0, xw.dtype)
+    return eps, xw, g, b
+
+
 def _affine_backward(dy, cache, kind, forward: str):
     """Checked ``dy``, its working copy, and the gradients of ``gamma`` and ``beta``."""
     if not isinstance(cache, kind):
@@ -172,10 +181,7 @@ def batch_norm_forward(x, gamma=None, beta=None, eps: float = 1e-5):
     if x.shape[0] < 2:
         raise ValueError(f"batch norm in training mode needs at least 2 examples per batch "
                          f"(the variance of one example is 0), got shape {x.shape}")
-    eps = _eps(eps)
-    xw = _work(x)
-    g = _affine(gamma, x.shape[1], "gamma", 1.0, xw.dtype)
-    b = _affine(beta, x.shape[1], "beta", 0.0, xw.dtype)
+    eps, xw, g, b = _prepared(x, gamma, beta, eps)
     mean = xw.mean(axis=0)
     centred = xw - mean
     var = (centred * centred).mean(axis=0)
@@ -249,10 +255,7 @@ def batch_norm_eval(x, state: BatchNormState, gamma=None, beta=None, eps: float 
     if state.running_mean.shape != (x.shape[1],):
         raise ValueError(f"state has {state.running_mean.shape[0]} features, x has "
                          f"{x.shape[1]}")
-    eps = _eps(eps)
-    xw = _work(x)
-    g = _affine(gamma, x.shape[1], "gamma", 1.0, xw.dtype)
-    b = _affine(beta, x.shape[1], "beta", 0.0, xw.dtype)
+    eps, xw, g, b = _prepared(x, gamma, beta, eps)
     mean = state.running_mean.astype(xw.dtype, copy=False)
     inv_std = 1.0 / np.sqrt(state.running_var.astype(xw.dtype, copy=False) + xw.dtype.type(eps))
     y = g * ((xw - mean) * inv_std) + b
@@ -296,10 +299,7 @@ def layer_norm_forward(x, gamma=None, beta=None, eps: float = 1e-5):
     array([[-1.,  1.]])
     """
     x = _input(x)
-    eps = _eps(eps)
-    xw = _work(x)
-    g = _affine(gamma, x.shape[1], "gamma", 1.0, xw.dtype)
-    b = _affine(beta, x.shape[1], "beta", 0.0, xw.dtype)
+    eps, xw, g, b = _prepared(x, gamma, beta, eps)
     mean = xw.mean(axis=1, keepdims=True)
     centred = xw - mean
     var = (centred * centred).mean(axis=1, keepdims=True)

@@ -8,7 +8,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core.validation import check_flag, check_nonnegative, check_probability
-from .base import Optimizer, register
+from ..core.numerics import add_scaled
+from .base import Optimizer, descend, register, with_weight_decay
 
 __all__ = ["AdagradState", "RMSpropState", "AdadeltaState", "AdamState", "adagrad", "rmsprop",
            "adadelta", "adam", "adamw"]
@@ -117,7 +118,7 @@ def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
         (s,), (p_out, (s_out,)) = bufs, out
         scratch = p_out if p_out is not p else np.empty_like(p)
         if weight_decay != 0:
-            g = np.multiply(p, weight_decay) + g
+            g = with_weight_decay(g, p, weight_decay)
         clr = lr / (1 + (t - 1) * lr_decay)
         np.add(s, np.square(g, out=scratch), out=s_out)   # s_t = s + g^2
         std = np.sqrt(s_out, out=scratch)
@@ -207,11 +208,10 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
         (s, buf, g_avg), (p_out, (s_out, buf_out, g_avg_out)) = bufs, out
         scratch = p_out if p_out is not p else np.empty_like(p)
         if weight_decay != 0:
-            g = np.multiply(p, weight_decay) + g
+            g = with_weight_decay(g, p, weight_decay)
         np.multiply(s, alpha, out=s_out)                     # alpha s + (1 - alpha) g^2
         r = np.square(g, out=scratch)
-        r *= 1 - alpha
-        s_out += r
+        add_scaled(s_out, r, 1 - alpha)
         if centered:
             np.subtract(g, g_avg, out=r)                     # g_avg + (1 - alpha)(g - g_avg)
             r *= 1 - alpha
@@ -299,11 +299,10 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
         (s, u), (p_out, (s_out, u_out)) = bufs, out
         scratch = p_out if p_out is not p else np.empty_like(p)
         if weight_decay != 0:
-            g = np.multiply(p, weight_decay) + g
+            g = with_weight_decay(g, p, weight_decay)
         np.multiply(s, rho, out=s_out)                       # rho s + (1 - rho) g^2
         std = np.square(g, out=scratch)
-        std *= 1 - rho
-        s_out += std
+        add_scaled(s_out, std, 1 - rho)
         np.add(s_out, eps, out=std)                          # sqrt(s_t + eps)
         np.sqrt(std, out=std)
         delta = np.add(u, eps, out=np.empty_like(u))         # sqrt(u + eps) / std * g
@@ -311,11 +310,9 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
         delta /= std
         delta *= g
         np.square(delta, out=std)                            # rho u + (1 - rho) delta^2
-        std *= 1 - rho
         np.multiply(u, rho, out=u_out)
-        u_out += std
-        np.multiply(delta, -lr, out=scratch)                 # theta - lr delta
-        return np.add(p, scratch, out=p_out), (s_out, u_out)
+        add_scaled(u_out, std, 1 - rho)
+        return descend(p, delta, lr, p_out), (s_out, u_out)  # theta - lr delta
 
     latex = (r"\Delta_t = \frac{\sqrt{u_{t-1}+\epsilon}}{\sqrt{s_t+\epsilon}}\,g_t,\quad "
              r"\theta_t = \theta_{t-1} - \gamma\Delta_t")
@@ -336,23 +333,21 @@ def _adam_factory(name, lr, betas, eps, weight_decay, amsgrad, decoupled, latex)
     def update_leaf(p, g, bufs, t, out):
         # Writes into out = (p_out, bufs_out): fresh arrays for step(), the inputs
         # for step_(); each input is read before its output is written, so both
-        # give the same numbers. Twelve passes over memory, most of them in place
+        # give the same numbers. Ten passes over memory, most of them in place
         # (an in-place pass reads and writes one array: cheaper than a fresh one).
         (m, v, v_max), (p_out, (m_out, v_out, v_max_out)) = bufs, out
         if weight_decay != 0:
             if decoupled:  # AdamW: shrink the weights first
                 p = np.multiply(p, 1 - lr * weight_decay, out=p_out if p_out is p else None)
             else:
-                g = np.multiply(p, weight_decay) + g  # Adam: L2 term in the gradient
+                g = with_weight_decay(g, p, weight_decay)  # Adam: L2 term in the gradient
         scratch = p_out if p_out is not p else np.empty_like(p)
         # m_t = beta1 m + (1 - beta1) g
         np.multiply(m, beta1, out=m_out)
-        m_out += np.multiply(g, 1 - beta1, out=scratch)
+        add_scaled(m_out, g, 1 - beta1)
         # v_t = beta2 v + (1 - beta2) g^2
         np.multiply(v, beta2, out=v_out)
-        np.square(g, out=scratch)
-        scratch *= 1 - beta2
-        v_out += scratch
+        add_scaled(v_out, np.square(g, out=scratch), 1 - beta2)
         if amsgrad:
             second = np.maximum(v_max, v_out, out=v_max_out)
         else:

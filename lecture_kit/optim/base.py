@@ -8,10 +8,12 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from ..core.numerics import add_scaled
 from ..core.registry import Registry
 from ..core.validation import as_float_array, check_same_shape, working_dtype
 
 __all__ = ["Optimizer", "REGISTRY", "ExplorerEntry", "register", "names", "get",
+           "descend", "with_weight_decay",
            "explorer_entries", "for_explorer", "trajectory"]
 
 
@@ -474,3 +476,22 @@ def for_explorer(name: str, lr: float, beta: float | None = None) -> Optimizer:
                              .parameters[entry.beta].default)
         kwargs[entry.beta] = (beta,) + tuple(default[1:]) if isinstance(default, tuple) else beta
     return REGISTRY.create(entry.factory, lr=lr, **kwargs)
+
+
+def descend(p, d, lr, out):
+    r"""Write :math:`\theta - \gamma d` into ``out`` and return it (``out`` may be ``p``).
+
+    The last pass of every update rule. In place (``out is p``, as in
+    :meth:`Optimizer.step_`) it is one fused pass, PyTorch's
+    ``param.add_(d, alpha=-lr)``; into a fresh ``out`` (:meth:`Optimizer.step`)
+    it copies ``p`` first, so both give the same numbers. ``d`` must not be
+    ``out``.
+    """
+    if out is not p:
+        np.copyto(out, p)
+    return add_scaled(out, d, -lr)
+
+
+def with_weight_decay(g, p, weight_decay):
+    r""":math:`g + \lambda\theta` as a new array (PyTorch's ``grad.add(param, alpha=wd)``)."""
+    return add_scaled(g.copy(), p, weight_decay)

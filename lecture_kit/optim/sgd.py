@@ -7,7 +7,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core.validation import check_flag, check_nonnegative, check_probability, check_real
-from .base import Optimizer, register
+from ..core.numerics import add_scaled
+from .base import Optimizer, descend, register, with_weight_decay
 
 __all__ = ["SGDState", "MomentumEMAState", "sgd", "momentum_ema"]
 
@@ -126,27 +127,22 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
     def update_leaf(p, g, bufs, t, out):
         # writes into out = (p_out, (buf_out,)): fresh arrays for step(), the
         # inputs themselves for step_(); every input is read before its output
-        # is written, so both give the same numbers (see base.Optimizer._apply)
+        # is written, and each pass is the same in both, so they give the same
+        # numbers (see base.Optimizer._apply and base.descend)
         (buf,), (p_out, (buf_out,)) = bufs, out
-        scratch = p_out if p_out is not p else np.empty_like(p)
         if weight_decay != 0:
-            g = np.multiply(p, weight_decay) + g   # g + lambda p (a new array)
+            g = with_weight_decay(g, p, weight_decay)   # g + lambda p (a new array)
         if momentum != 0:
             if buf is None:  # first step: b_1 = g_1, no dampening (PyTorch)
                 buf_out = g.copy()
             else:
                 np.multiply(buf, momentum, out=buf_out)
-                buf_out += g if dampening == 0 else (1 - dampening) * g
-            if nesterov:    # d = g + mu b_t
-                d = np.multiply(buf_out, momentum, out=scratch)
-                d += g
-            else:
-                d = buf_out
+                add_scaled(buf_out, g, 1 - dampening)
+            # d = g + mu b_t with Nesterov (a new array), else b_t
+            d = add_scaled(g.copy(), buf_out, momentum) if nesterov else buf_out
         else:
             buf_out, d = None, g
-        # theta - lr d, as theta + (-lr d): the same number, computed in place
-        np.multiply(d, -lr, out=scratch)
-        return np.add(p, scratch, out=p_out), (buf_out,)
+        return descend(p, d, lr, p_out), (buf_out,)
 
     latex = (r"b_t = \mu b_{t-1} + (1-\tau) g_t\ (b_1 = g_1),\quad "
              r"\theta_t = \theta_{t-1} - \gamma\,(g_t + \mu b_t \text{ if nesterov else } b_t)")
@@ -229,11 +225,9 @@ def momentum_ema(lr: float, beta: float = 0.9) -> Optimizer:
 
     def update_leaf(p, g, bufs, t, out):
         (v,), (p_out, (v_out,)) = bufs, out
-        scratch = p_out if p_out is not p else np.empty_like(p)
         np.multiply(v, beta, out=v_out)              # v_t = beta v + (1 - beta) g
-        v_out += np.multiply(g, 1 - beta, out=scratch)
-        np.multiply(v_out, -lr, out=scratch)         # theta - lr v_t
-        return np.add(p, scratch, out=p_out), (v_out,)
+        add_scaled(v_out, g, 1 - beta)
+        return descend(p, v_out, lr, p_out), (v_out,)   # theta - lr v_t
 
     latex = r"v_t = \beta v_{t-1} + (1-\beta) g_t\ (v_0 = 0),\quad \theta_t = \theta_{t-1} - \gamma v_t"
     return Optimizer("momentum_ema", dict(lr=lr, beta=beta), latex, MomentumEMAState,
