@@ -214,8 +214,9 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
         add_scaled(s_out, r, 1 - alpha)
         if centered:
             np.subtract(g, g_avg, out=r)                     # g_avg + (1 - alpha)(g - g_avg)
-            r *= 1 - alpha
-            np.add(g_avg, r, out=g_avg_out)
+            if g_avg_out is not g_avg:
+                np.copyto(g_avg_out, g_avg)
+            add_scaled(g_avg_out, r, 1 - alpha)
             np.square(g_avg_out, out=r)
             np.subtract(s_out, r, out=r)
             np.maximum(r, 0, out=r)  # rounding guard; NaN still propagates
@@ -227,9 +228,8 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
         if momentum > 0:
             np.multiply(buf, momentum, out=buf_out)          # mu b + g / r
             buf_out += r
-            np.multiply(buf_out, -lr, out=r)
-        else:
-            r *= -lr
+            return descend(p, buf_out, lr, p_out), (s_out, buf_out, g_avg_out)
+        r *= -lr
         return np.add(p, r, out=p_out), (s_out, buf_out, g_avg_out)
 
     latex = (r"s_t = \alpha s_{t-1} + (1-\alpha) g_t^2,\quad "
