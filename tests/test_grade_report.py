@@ -567,8 +567,8 @@ CLASS = {
     "李雷": {"how_to_use-ex3-solution": "def saturation_edge(threshold):\n    while True:\n"
                                          "        pass\n"},     # endless loop -> timeout
     "crash_kid": {"backprop-ex3-solution": None},                # kernel dies (see _e2e_source)
-    "flagged": {"backprop-ex3-solution": "def linear_backward(X, W, dY):\n    import inspect\n"
-                                         "    return dY @ W.T, X.T @ dY\n"},  # tamper flag
+    "flagged": {"backprop-ex3-solution": "def tied_backward(X, W, dY):\n    import inspect\n"
+                                         "    return dY @ W @ W.T, X.T @ dY @ W + dY.T @ X @ W\n"},
     "unanswered": {"backprop-ex2-answer": "keep"},                # written answer left empty
 }
 ANSWER = "Each weight's gradient is the upstream gradient times the local derivative."

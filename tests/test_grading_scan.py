@@ -38,14 +38,16 @@ def test_reference_solutions_are_not_flagged(chapter):
 
 # Statements that name a function the student must not use, and a shortcut through it.
 FORBIDDEN_SHORTCUTS = {
-    "he": ("he-ex3-solution", "def kaiming_std(fan_in, fan_out, negative_slope, mode):\n"
+    "he": ("he-ex3-solution", "def unit_variance_std(f, fan_in, fan_out, mode='fan_in'):\n"
            "    return init.he_std(fan_in)\n"),
-    "xavier": ("xavier-ex3-solution", "def glorot_uniform(fan_in, fan_out, rng):\n"
-               "    from lecture_kit.init import xavier_uniform\n"
-               "    return xavier_uniform(fan_in, fan_out, rng)\n"),
+    "xavier": ("xavier-ex3-solution", "def glorot_truncated_normal(fan_in, fan_out, rng):\n"
+               "    from scipy.stats import truncnorm\n"
+               "    return truncnorm.rvs(-2, 2, size=(fan_in, fan_out), random_state=rng)\n"),
+    "backprop": ("backprop-ex3-solution", "def tied_backward(X, W, dY):\n"
+                 "    return gradcheck.numerical_gradient(lambda X_: 0.0, X), W\n"),
     "beyond": ("beyond-ex3-solution", "def softmax_jacobian(z):\n"
                "    return activations.softmax_jacobian(z)\n"),
-    "losses": ("losses-ex3-solution", "def stable_cross_entropy(z, k):\n"
+    "losses": ("losses-ex3-solution", "def accurate_cross_entropy(z, k):\n"
                "    import lecture_kit.losses as L\n    return float(L.cross_entropy(z, k))\n"),
     "relu_family": ("relu_family-ex3-solution", "def prelu_grad_alpha(x, delta):\n"
                     "    a = activations.get('prelu')\n"

@@ -392,6 +392,158 @@ CASES.update({
 })
 
 
+# ---------------------------------------------------------------------------
+# The reworked exercises of the chapters backprop, xavier, he and losses:
+# references written here (einsum, scipy-free closed forms, mpmath)
+# ---------------------------------------------------------------------------
+def ref_tied(X, W, dY):
+    dX = np.einsum("nj,jm,dm->nd", dY, W, W)
+    dW = np.einsum("nd,nj,jm->dm", X, dY, W) + np.einsum("nj,nd,dm->jm", dY, X, W)
+    return [dX, dW]
+
+
+def _tied_encoder_only(X, W, dY):
+    return dY @ W @ W.T, X.T @ (dY @ W)
+
+
+def _tied_sign(X, W, dY):
+    return dY @ W @ W.T, X.T @ dY @ W - dY.T @ X @ W
+
+
+def _tied_upcast(X, W, dY):
+    X, W, dY = (np.asarray(a, dtype=np.float64) for a in (X, W, dY))
+    return dY @ W @ W.T, X.T @ dY @ W + dY.T @ X @ W
+
+
+def ref_glorot_tn(fan_in, fan_out, rng):
+    var = 2 / (fan_in + fan_out)
+    kappa = 1 - 4 * math.exp(-2) / math.sqrt(2 * math.pi) / math.erf(math.sqrt(2))
+    s = math.sqrt(var / kappa)
+    return [var, s, 2 * s, math.sqrt(var)]
+
+
+def _tn_uncorrected(fan_in, fan_out, rng):
+    s = math.sqrt(2 / (fan_in + fan_out))
+    w = rng.normal(0, s, size=fan_in * fan_out)
+    while np.any(np.abs(w) > 2 * s):
+        bad = np.abs(w) > 2 * s
+        w[bad] = rng.normal(0, s, size=int(bad.sum()))
+    return w.reshape(fan_in, fan_out)
+
+
+def _tn_clipped(fan_in, fan_out, rng):
+    s = math.sqrt(2 / (fan_in + fan_out) / 0.7737413)
+    return np.clip(rng.normal(0, s, size=(fan_in, fan_out)), -2 * s, 2 * s)
+
+
+def _tn_absolute(fan_in, fan_out, rng):
+    s = math.sqrt(2 / (fan_in + fan_out) / 0.7737413)
+    w = rng.normal(0, s, size=fan_in * fan_out)
+    while np.any(np.abs(w) > 2):
+        bad = np.abs(w) > 2
+        w[bad] = rng.normal(0, s, size=int(bad.sum()))
+    return w.reshape(fan_in, fan_out)
+
+
+def _tn_plus_one(fan_in, fan_out, rng):
+    s = math.sqrt(2 / (fan_in + fan_out + 1) / 0.7737413)
+    w = rng.normal(0, s, size=fan_in * fan_out)
+    while np.any(np.abs(w) > 2 * s):
+        bad = np.abs(w) > 2 * s
+        w[bad] = rng.normal(0, s, size=int(bad.sum()))
+    return w.reshape(fan_in, fan_out)
+
+
+def _moment_fine(f):
+    """E[f(z)^2] by the trapezoid rule on a fine grid (a different rule from the check's)."""
+    z = np.linspace(-13, 13, 520001)
+    y = np.asarray(f(z), float) ** 2 * np.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    return float(np.sum((y[1:] + y[:-1]) / 2) * (z[1] - z[0]))
+
+
+def ref_unit_std(f, fan_in, fan_out, mode="fan_in"):
+    n = fan_in if mode == "fan_in" else fan_out
+    return [1 / math.sqrt(n * _moment_fine(f)), 1 / (n * _moment_fine(f))]
+
+
+def _uvs_monte_carlo(f, fan_in, fan_out, mode="fan_in"):
+    z = np.random.default_rng(0).standard_normal(200_000)
+    n = fan_in if mode == "fan_in" else fan_out
+    return float(1 / np.sqrt(n * np.mean(f(z) ** 2)))
+
+
+def _uvs_variance(f, fan_in, fan_out, mode="fan_in"):
+    z = np.linspace(-12, 12, 240001)
+    w = np.exp(-z * z / 2) / math.sqrt(2 * math.pi) * (z[1] - z[0])
+    m = float(np.sum(f(z) * w))
+    n = fan_in if mode == "fan_in" else fan_out
+    return 1 / math.sqrt(n * (float(np.sum(f(z) ** 2 * w)) - m * m))
+
+
+def _uvs_he(f, fan_in, fan_out, mode="fan_in"):
+    return math.sqrt(2 / (fan_in if mode == "fan_in" else fan_out))
+
+
+def _uvs_default_out(f, fan_in, fan_out, mode="fan_out"):
+    z = np.linspace(-12, 12, 240001)
+    w = np.exp(-z * z / 2) / math.sqrt(2 * math.pi) * (z[1] - z[0])
+    n = fan_in if mode == "fan_in" else fan_out
+    return 1 / math.sqrt(n * float(np.sum(f(z) ** 2 * w)))
+
+
+def ref_accurate_ce(z, k):
+    import mpmath
+
+    with mpmath.workdps(50):
+        v = [mpmath.mpf(float(x)) for x in np.asarray(z, dtype=np.float64)]
+        return [float(mpmath.log1p(mpmath.fsum(mpmath.exp(x - v[k])
+                                               for i, x in enumerate(v) if i != k)))]
+
+
+def _ace_shifted(z, k):
+    z = np.asarray(z, dtype=float)
+    m = z.max()
+    return float(m + np.log(np.sum(np.exp(z - m))) - z[k])
+
+
+def _ace_late_subtraction(z, k):
+    z = np.asarray(z, dtype=float)
+    i = int(np.argmax(z))
+    return float(z[i] + np.log1p(np.sum(np.exp(np.delete(z, i) - z[i]))) - z[k])
+
+
+def _ace_float32(z, k):
+    z = np.asarray(z)
+    i = int(np.argmax(z))
+    return float((z[i] - z[k]) + np.log1p(np.sum(np.exp(np.delete(z, i) - z[i]))))
+
+
+CASES.update({
+    "tied_linear_backward": dict(
+        reference=ref_tied,
+        wrong=[_tied_encoder_only, _tied_sign, _tied_upcast,
+               lambda X, W, dY: (np.zeros_like(X), X.T @ dY @ W + dY.T @ X @ W)],
+        forbidden=["x.t@dy@w", "dy.t@x@w", "dy@w@w.t", "dy.t@h", "x.t@dh", "dh@w.t",
+                   "x^tdyw", "dy^txw", "w^t"]),
+    "glorot_truncated_normal": dict(
+        reference=ref_glorot_tn,
+        wrong=[_tn_uncorrected, _tn_clipped, _tn_absolute, _tn_plus_one],
+        forbidden=["0.7737", "0.8796", "0.88", "2phi(2)", "erf(", "4phi", "/kappa",
+                   "2/(fan_in+fan_out)", "sqrt(2/", "truncnorm"]),
+    "unit_variance_std": dict(
+        reference=ref_unit_std,
+        wrong=[_uvs_monte_carlo, _uvs_variance, _uvs_he, _uvs_default_out],
+        forbidden=["e[f(z)^2]", "e[f(z)**2]", "1/sqrt(n", "trapz", "trapezoid", "linspace",
+                   "quadrature", "secondmoment", "f(z)**2", "f(z)^2", "5/3"]),
+    "accurate_cross_entropy": dict(
+        reference=ref_accurate_ce,
+        wrong=[_ace_shifted, _ace_late_subtraction, _ace_float32,
+               lambda z, k: float(-np.log(np.exp(z[k]) / np.exp(z).sum()))],
+        forbidden=["log1p", "logsumexp", "m+log", "max(z)", "np.delete", "argmax",
+                   "-z[k]", "expm1"]),
+})
+
+
 def test_every_check_has_wrong_answers():
     names = exported_checks()
     assert len(names) >= 15, names   # the book's checks; the enumeration must find them

@@ -18,3 +18,5 @@ from .optimization import *  # noqa: F401,F403
 from .basics import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 from .approximation import *  # noqa: F401,F403
+from .init_exercises import *  # noqa: F401,F403
+from .loss_exercises import *  # noqa: F401,F403
