@@ -61,6 +61,25 @@ def ref_distinct_units(W):
     return [len(cols)]
 
 
+def ref_count_units(W, tol=1e-9):
+    """Connected components of "within tol in every entry", by repeated merging."""
+    cols = [np.asarray(c, float) for c in np.asarray(W, float).T]
+    groups = [{k} for k in range(len(cols))]
+    merged = True
+    while merged:
+        merged = False
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                if any(np.max(np.abs(cols[i] - cols[j])) <= tol
+                       for i in groups[a] for j in groups[b]):
+                    groups[a] |= groups.pop(b)
+                    merged = True
+                    break
+            if merged:
+                break
+    return [len(groups)]
+
+
 def ref_xavier(fan_in, fan_out, rng):
     return [math.sqrt(6 / (fan_in + fan_out)), 2 / (fan_in + fan_out),
             math.sqrt(2 / (fan_in + fan_out))]
@@ -147,6 +166,17 @@ CASES = {
                lambda W: len(np.unique(np.round(W, 3), axis=1).T),
                lambda W: len(np.unique(W, axis=0))],
         forbidden=["np.unique", "axis=1", "np.round"]),
+    "count_units": dict(
+        reference=ref_count_units,
+        wrong=[lambda W, tol=1e-9: int(np.linalg.matrix_rank(np.asarray(W, float))),
+               lambda W, tol=1e-9: len(np.unique(np.asarray(W, float), axis=1).T),
+               lambda W, tol=1e-9: len(np.unique(np.round(np.asarray(W, float), 9), axis=1).T),
+               lambda W, tol=1e-9: ref_distinct_units(W)[0],
+               lambda W, tol=1e-9: ref_count_units(np.asarray(W, float).T, tol)[0],
+               lambda W, tol=1e-9: ref_count_units(W, 1e-9)[0],
+               lambda W, tol=1e-9: np.asarray(W, float).shape[1]],
+        forbidden=["np.unique", "union", "find(", "flood", "depth-first", "connected component",
+                   "matrix_rank", "np.round", "axis=1"]),
     "xavier_uniform_sample": dict(
         reference=ref_xavier,
         wrong=[lambda fi, fo, rng: rng.uniform(-math.sqrt(6 / fi), math.sqrt(6 / fi), (fi, fo)),
@@ -420,7 +450,7 @@ def test_a_wrong_answer_gets_not_yet_and_no_answer(name, index):
                 continue
             for text in _formatted(v):
                 assert text not in message, f"hint shows the expected value {text}: {message}"
-    if spec["reference"] is ref_distinct_units:
+    if spec["reference"] in (ref_distinct_units, ref_count_units):
         n = spec["reference"](*last)[0]
         for pattern in (f"expected {n}", f"should be {n}", f"{n} distinct", f"{n} unit"):
             assert pattern not in message, message
