@@ -137,6 +137,14 @@ def ref_prelu(x, delta):
     return [float(np.sum(np.where(x <= 0, x, 0.0) * delta))]
 
 
+def ref_prelu_backward(x, alpha, delta):
+    x, delta = np.asarray(x, float), np.asarray(delta, float)
+    a = np.asarray(alpha, float).reshape((1, -1) + (1,) * (x.ndim - 2))
+    dx = np.where(x > 0, delta, a * delta)
+    dalpha = np.sum(np.where(x > 0, 0.0, x) * delta, axis=(0,) + tuple(range(2, x.ndim)))
+    return [dx, dalpha]
+
+
 def ref_softmax_jacobian(z):
     s = np.exp(z - np.max(z))
     s /= s.sum()
@@ -265,6 +273,19 @@ CASES = {
                lambda x, d: float(np.sum(d * np.maximum(x, 0))),
                lambda x, d: float(np.sum(np.minimum(x, 0)))],
         forbidden=["delta*x", "timesx", "sum(delta", "minimum(x,0)", "upstreamgradienttimes"]),
+    "prelu_backward": dict(
+        reference=ref_prelu_backward,
+        wrong=[lambda x, a, d: (np.where(np.asarray(x) > 0, d, 0.0), np.zeros(len(a))),
+               lambda x, a, d: (ref_prelu_backward(x, a, d)[0],
+                                2 * ref_prelu_backward(x, a, d)[1]),
+               lambda x, a, d: (ref_prelu_backward(x, a, d)[0],
+                                np.sum(np.minimum(x, 0) * d, axis=0)),
+               lambda x, a, d: (np.where(np.asarray(x) < 0, np.asarray(a).reshape(
+                   (1, -1) + (1,) * (np.ndim(x) - 2)) * d, d), ref_prelu_backward(x, a, d)[1]),
+               lambda x, a, d: (ref_prelu_backward(x, a, d)[0],
+                                -ref_prelu_backward(x, a, d)[1])],
+        forbidden=["delta*x", "minimum(x,0)", "axis=(0,2)", "sum(delta", "alpha*delta",
+                   "np.where(x<=0", "timesx"]),
     "softmax_jacobian": dict(
         reference=ref_softmax_jacobian,
         wrong=[lambda z: np.outer(np.ones_like(z), np.ones_like(z)) * 0.0,

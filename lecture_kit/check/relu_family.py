@@ -39,7 +39,7 @@ import numpy as np
 
 from ._core import as_number as _as_number, call_safely, correct, wrong
 
-__all__ = ["prelu_grad_alpha", "elu_forward", "softmax_jacobian"]
+__all__ = ["prelu_grad_alpha", "prelu_backward", "elu_forward", "softmax_jacobian"]
 
 
 # ---------------------------------------------------------------------------
@@ -138,6 +138,123 @@ def prelu_grad_alpha(fn: Callable):
                         "ask how much each of those outputs moves when alpha moves")
             return wrong(exercise, f"wrong for {where}: {hint}")
     return correct(exercise, f"all {len(_PRELU_CASES)} hidden cases agree")
+
+
+# ---------------------------------------------------------------------------
+# chapter "The ReLU family": the backward pass of a PReLU with one slope per channel
+# ---------------------------------------------------------------------------
+def _prelu_backward_reference(x, alpha, delta):
+    """Element by element, in plain Python: the slope of element [n, c, ...] is alpha[c]."""
+    dx = np.zeros(x.shape)
+    dalpha = [0.0] * x.shape[1]
+    for index in np.ndindex(x.shape):
+        c, xi, di = index[1], float(x[index]), float(delta[index])
+        if xi > 0:
+            dx[index] = di
+        else:                                   # x <= 0: the left-hand slope, also at 0
+            dx[index] = float(alpha[c]) * di
+            dalpha[c] += xi * di
+    return dx, np.array(dalpha)
+
+
+def _prelu_backward_cases():
+    rng = np.random.default_rng(4242)
+    x3 = rng.normal(size=(3, 2, 5))
+    x3[0, 1, 2] = x3[2, 0, 4] = 0.0             # exact zeros: the kink
+    return [
+        ("x of shape (4, 3)", rng.normal(size=(4, 3)), np.array([0.25, -0.5, 1.5]),
+         rng.normal(size=(4, 3))),
+        ("x of shape (3, 2, 5)", x3, np.array([0.1, 2.0]), rng.normal(size=(3, 2, 5))),
+        ("x of shape (2, 4, 4)", rng.normal(size=(2, 4, 4)), np.array([0.3, 0.0, -1.0, 0.7]),
+         rng.normal(size=(2, 4, 4))),
+        ("x of shape (5, 1) with zeros", np.array([[0.0], [-2.0], [0.0], [3.0], [-0.5]]),
+         np.array([0.4]), np.array([[1.0], [2.0], [-3.0], [4.0], [5.0]])),
+    ]
+
+
+def prelu_backward(fn: Callable):
+    r"""Check ``fn(x, alpha, delta) -> (dx, dalpha)`` for a PReLU with one slope per channel.
+
+    ``x`` has shape ``(N, C)`` or ``(N, C, L)``; element ``x[n, c, ...]`` uses
+    the slope ``alpha[c]`` (PyTorch's ``num_parameters=C``); ``delta`` is the
+    upstream gradient, of the shape of ``x``. ``dx`` must have the shape of
+    ``x`` and ``dalpha`` the shape ``(C,)``. At ``x = 0`` the left-hand slope
+    applies. The cases include three-dimensional inputs whose last axis is not
+    the channel axis, exact zeros, negative and zero slopes, read-only arrays
+    (which must not be written) and nested Python lists.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> relu_like = lambda x, alpha, delta: (np.asarray(delta) * (np.asarray(x) > 0),
+    ...                                      np.zeros(np.shape(x)[1]))
+    >>> prelu_backward(relu_like).ok
+    False
+    """
+    ex = "prelu_backward"
+    for label, x, alpha, delta in _prelu_backward_cases():
+        args = [x.copy(), alpha.copy(), delta.copy()]
+        for a in args:
+            a.setflags(write=False)
+        got, failure = call_safely(ex, fn, *args)
+        if failure is not None:
+            if "read-only" in failure.message:
+                return wrong(ex, f"for {label} your function tried to write into its inputs: "
+                                 "build new arrays instead")
+            return failure
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            return wrong(ex, f"for {label}: return the pair (dx, dalpha)")
+        try:
+            dx, dalpha = np.asarray(got[0], dtype=float), np.asarray(got[1], dtype=float)
+        except (TypeError, ValueError):
+            return wrong(ex, f"for {label}: dx and dalpha must be numeric arrays")
+        want_dx, want_da = _prelu_backward_reference(x, alpha, delta)
+        if dx.shape != x.shape:
+            return wrong(ex, f"for {label}: dx has shape {dx.shape}, expected the shape of x")
+        if dalpha.shape != alpha.shape:
+            return wrong(ex, f"for {label}: dalpha has shape {dalpha.shape}, expected "
+                             f"{alpha.shape}: one number per channel (axis 1), however many "
+                             "examples and positions share that channel's slope")
+        bad = ~np.isclose(dx, want_dx, rtol=1e-9, atol=1e-12)
+        if bad.any():
+            index = tuple(int(k) for k in np.argwhere(bad)[0])
+            xi = float(x[index])
+            if xi > 0:
+                hint = "where x > 0 the output moves one for one with the input"
+            elif xi == 0:
+                hint = "at x = 0 exactly, use the slope of the left side"
+            else:
+                hint = ("where x < 0 the slope is the channel's own alpha: check which "
+                        "axis alpha runs along")
+            return wrong(ex, f"for {label}, dx is wrong at index {index}: {hint}")
+        bad = ~np.isclose(dalpha, want_da, rtol=1e-9, atol=1e-12)
+        if bad.any():
+            c = int(np.argmax(bad))
+            sign = "positive" if want_da[c] > 0 else "negative" if want_da[c] < 0 else "zero"
+            return wrong(ex, f"for {label}, dalpha[{c}] is wrong: expected a {sign} number; only "
+                             "elements of that channel with x <= 0 depend on its slope, and "
+                             "each contributes how much its output moves when the slope "
+                             "moves, weighted by its upstream gradient")
+    x, alpha, delta = (np.array([[-1.0, 2.0], [0.5, -3.0]]), np.array([0.2, 0.3]),
+                       np.array([[1.0, 1.0], [2.0, -1.0]]))
+    keep = [x.copy(), alpha.copy(), delta.copy()]
+    args = [x, alpha, delta]
+    got, failure = call_safely(ex, fn, *args)
+    if failure is None and not all(np.array_equal(a, k) for a, k in zip(args, keep)):
+        return wrong(ex, "your function changed one of its input arrays: build new arrays")
+    got, failure = call_safely(ex, fn, x.tolist(), alpha.tolist(), delta.tolist())
+    if failure is not None:
+        return wrong(ex, f"for inputs given as Python lists your function failed: "
+                         f"{failure.message}")
+    want_dx, want_da = _prelu_backward_reference(x, alpha, delta)
+    try:
+        same = (np.allclose(np.asarray(got[0], float), want_dx, rtol=1e-9)
+                and np.allclose(np.asarray(got[1], float), want_da, rtol=1e-9))
+    except (TypeError, ValueError, IndexError):
+        same = False
+    if not same:
+        return wrong(ex, "for inputs given as Python lists the result is wrong")
+    return correct(ex, "all hidden cases agree")
 
 
 # ---------------------------------------------------------------------------
