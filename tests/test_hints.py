@@ -129,7 +129,7 @@ def ref_tanh_prime(x):
     return [1 / np.cosh(np.clip(x, -300, 300)) ** 2]
 
 
-def ref_elu(x, alpha):
+def ref_elu(x, alpha=1.0):
     return [np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))]
 
 

@@ -272,27 +272,37 @@ def _elu_reference(x: float, alpha: float) -> float:
 
 
 def elu_forward(fn: Callable):
-    r"""Check ``fn(x, alpha)`` = ELU of an array: :math:`x` for :math:`x > 0`, else :math:`\alpha(e^x - 1)`.
+    r"""Check ``fn(x, alpha=1.0)`` = ELU of an array: :math:`x` for :math:`x > 0`, else :math:`\alpha(e^x - 1)`.
 
     The answer must return an array of the input's shape, agree with the
     reference to a relative tolerance of :math:`10^{-9}` (so near 0 the
     difference :math:`e^x - 1` must not lose its digits to cancellation) and
     raise no floating-point warning, not even at :math:`x = 1000`, where
     :math:`e^{1000}` overflows in the branch that ``np.where`` discards.
+    Also checked: the default ``alpha = 1.0``; float32 input gives a float32
+    result accurate to float32 precision; integer arrays and nested lists give
+    float64 results; NaN gives NaN; the input is read-only and must not change.
 
     Examples
     --------
     >>> import numpy as np
-    >>> naive = lambda x, alpha: np.where(x > 0, x, alpha * (np.exp(x) - 1))
+    >>> naive = lambda x, alpha=1.0: np.where(x > 0, x, alpha * (np.exp(x) - 1))
     >>> elu_forward(naive).ok
     False
     """
     exercise = "elu_forward"
     x = _ELU_POINTS
-    for alpha in _ELU_ALPHAS:
-        got, failure = _call_strict(exercise, fn, x.copy(), alpha)
+    for alpha in _ELU_ALPHAS + (None,):
+        arg = x.copy()
+        arg.setflags(write=False)
+        args = (arg,) if alpha is None else (arg, alpha)
+        got, failure = _call_strict(exercise, fn, *args)
         if failure is not None:
+            if "read-only" in failure.message:
+                return wrong(exercise, "your function tried to write into its input: return "
+                                       "a new array and leave x as it was")
             return failure
+        a = 1.0 if alpha is None else alpha
         try:
             arr = np.asarray(got, dtype=float)
         except (TypeError, ValueError):
@@ -302,9 +312,12 @@ def elu_forward(fn: Callable):
                                    f"{arr.shape}, expected the shape of the input")
         for index in np.ndindex(x.shape):
             xi, gi = float(x[index]), float(arr[index])
-            ei = _elu_reference(xi, alpha)
+            ei = _elu_reference(xi, a)
             if not math.isclose(gi, ei, rel_tol=1e-9, abs_tol=0.0):
-                if not math.isfinite(gi):
+                if alpha is None:
+                    hint = ("this call leaves alpha out: check the default value the task "
+                            "asks for")
+                elif not math.isfinite(gi):
                     hint = "your result is not finite; ELU is finite everywhere"
                 elif xi > 0:
                     hint = "for x > 0 ELU is the identity"
@@ -318,8 +331,39 @@ def elu_forward(fn: Callable):
                     hint = "expected a negative number between -alpha and alpha * x"
             else:
                 continue
-            return wrong(exercise, f"wrong at x = {xi!r} with alpha = {alpha!r}: {hint}")
-    return correct(exercise, f"all {x.size * len(_ELU_ALPHAS)} hidden points agree, no warning raised")
+            where = "with alpha left at its default" if alpha is None else f"with alpha = {a!r}"
+            return wrong(exercise, f"wrong at x = {xi!r} {where}: {hint}")
+    # float32 in, float32 out, accurate to float32 precision
+    x32 = np.array([-1e-12, -3e-6, -0.5, 2.0, -80.0, 1000.0], dtype=np.float32)
+    got, failure = _call_strict(exercise, fn, x32.copy(), 1.0)
+    if failure is not None:
+        return failure
+    if not isinstance(got, np.ndarray) or got.dtype != np.float32:
+        kind = got.dtype if isinstance(got, np.ndarray) else type(got).__name__
+        return wrong(exercise, f"for a float32 array the result is {kind}: keep float32 "
+                               "(a network in float32 should stay in float32)")
+    want = np.array([_elu_reference(float(v), 1.0) for v in x32])
+    if not np.allclose(got.astype(float), want, rtol=2e-6, atol=0):
+        return wrong(exercise, "for a float32 array some values are off by more than float32 "
+                               "rounding; the tiny inputs lose their digits first")
+    # integers and lists are computed in float64; NaN propagates
+    for label, value, want in (("an integer array", np.array([-1, 0, 3]), [math.expm1(-1), 0, 3]),
+                               ("a Python list", [-1e-12, 2.0], [math.expm1(-1e-12), 2.0])):
+        got, failure = _call_strict(exercise, fn, value, 1.0)
+        if failure is not None:
+            return wrong(exercise, f"for {label} your function failed: {failure.message}")
+        arr = np.asarray(got)
+        if arr.dtype != np.float64 or not np.allclose(arr.astype(float), want, rtol=1e-9,
+                                                       atol=0):
+            return wrong(exercise, f"for {label} the result should be a float64 array of ELU "
+                                   "values (integers cannot hold them)")
+    got, failure = _call_strict(exercise, fn, np.array([np.nan, -1.0]), 1.0)
+    if failure is not None:
+        return failure
+    if not np.isnan(np.asarray(got, dtype=float)[0]):
+        return wrong(exercise, "ELU of NaN should be NaN: a missing value must not turn "
+                               "into a number")
+    return correct(exercise, "all hidden points agree, no warning raised")
 
 
 # ---------------------------------------------------------------------------
