@@ -151,6 +151,13 @@ def ref_softmax_jacobian(z):
     return [np.diag(s) - np.outer(s, s)]
 
 
+def ref_tempered(z, temperature=1.0):
+    z = np.asarray(z, float) / temperature
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    s = e / e.sum(axis=-1, keepdims=True)
+    return [s[..., :, None] * (np.eye(z.shape[-1]) - s[..., None, :]) / temperature]
+
+
 def ref_saturation_edge(t):
     r = math.sqrt(1 - 4 * t)
     return [2 * math.log1p(r) - math.log(4 * t)]
@@ -292,6 +299,17 @@ CASES = {
                lambda z: -ref_softmax_jacobian(z)[0],
                lambda z: np.diag(np.exp(z - z.max()) / np.exp(z - z.max()).sum())],
         forbidden=["diag(s)-", "outer(s", "s_i(delta", "s_i(1-s", "-s_is_j", "delta_ij"]),
+    "tempered_softmax_jacobian": dict(
+        reference=ref_tempered,
+        wrong=[lambda z, T=1.0: ref_tempered(z, T)[0] * T,
+               lambda z, T=1.0: ref_tempered(z, T)[0] * T * T,
+               lambda z, T=1.0: -ref_tempered(z, T)[0],
+               lambda z, T=1.0: ref_tempered(z, 2 * T)[0],
+               lambda z, T=1.0: np.asarray(ref_tempered(z, T)[0], dtype=np.float64)
+               if np.asarray(z).dtype == np.float32 else ref_tempered(z, T)[0] + 1e-3,
+               lambda z, T=1.0: ref_tempered(np.asarray(z, float)[..., ::-1], T)[0]],
+        forbidden=["diag(s)-", "outer(s", "s_i(delta", "-s_is_j", "delta_ij", "/T^2", "1/T",
+                   "divideby", "max(axis=-1"]),
     "sigmoid_saturation_edge": dict(
         reference=ref_saturation_edge,
         wrong=[lambda t: 1.0, lambda t: -math.log(t), lambda t: 2 * math.log(1 / t)],

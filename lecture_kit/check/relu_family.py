@@ -39,7 +39,8 @@ import numpy as np
 
 from ._core import as_number as _as_number, call_safely, correct, wrong
 
-__all__ = ["prelu_grad_alpha", "prelu_backward", "elu_forward", "softmax_jacobian"]
+__all__ = ["prelu_grad_alpha", "prelu_backward", "elu_forward", "softmax_jacobian",
+           "tempered_softmax_jacobian"]
 
 
 # ---------------------------------------------------------------------------
@@ -432,3 +433,104 @@ def softmax_jacobian(fn: Callable):
                                    f"{part} entries are {sign}, the matrix is symmetric and every "
                                    "row sums to 0 (softmax outputs always sum to 1)")
     return correct(exercise, f"all {len(_SOFTMAX_CASES)} hidden logit vectors agree, no warning raised")
+
+
+# ---------------------------------------------------------------------------
+# chapter "Beyond": the Jacobian of a softmax with temperature, for a batch
+# ---------------------------------------------------------------------------
+def _tempered_reference(z, T):
+    """One row of logits at a time, in plain Python floats (math.fsum)."""
+    s = _softmax_reference([v / T for v in z])
+    n = len(z)
+    return [[s[i] * ((i == j) - s[j]) / T for j in range(n)] for i in range(n)]
+
+
+_TEMPERED_CASES = (
+    ("z = [0, 0, 0], T = 2", np.zeros(3), 2.0),
+    ("a ramp, T = 0.5", np.array([1.0, 2.0, 3.0, -1.0]), 0.5),
+    ("logits near 800, T = 1", np.array([800.0, 799.0, 795.0]), 1.0),
+    ("two rows of very different size, T = 1",
+     np.array([[1000.0, 0.0, -1000.0], [-900.0, -901.0, -903.0]]), 1.0),
+    ("a batch of 3 rows, T = 4", np.array([[0.5, -1.0], [3.0, 3.0], [-2.0, 6.0]]), 4.0),
+    ("logits near 1e4 with T = 10", np.array([1.0e4, 9.99e3, 1.001e4]), 10.0),
+)
+
+
+def tempered_softmax_jacobian(fn: Callable):
+    r"""Check ``fn(z, temperature=1.0)``: the Jacobian of :math:`s = \operatorname{softmax}(z/T)`.
+
+    ``z`` is one vector of ``n`` logits (result ``(n, n)``) or a batch of
+    shape ``(N, n)``, one row per example (result ``(N, n, n)``, one Jacobian
+    :math:`\partial s_i/\partial z_j` per row). The cases include logits far
+    above 709.8 (where ``exp`` overflows), rows of very different size in one
+    batch, the default temperature, float32 input (float32 result), nested
+    lists and read-only arrays; no floating-point warning is allowed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def untempered(z, temperature=1.0):
+    ...     s = np.exp(z - z.max()); s = s / s.sum()
+    ...     return np.diag(s) - np.outer(s, s)
+    >>> tempered_softmax_jacobian(untempered).ok
+    False
+    """
+    ex = "tempered_softmax_jacobian"
+    for label, z, T in _TEMPERED_CASES + (("z = [1, -2, 0.5] with the default T",
+                                           np.array([1.0, -2.0, 0.5]), None),):
+        arg = z.copy()
+        arg.setflags(write=False)
+        got, failure = _call_strict(ex, fn, *((arg,) if T is None else (arg, T)))
+        if failure is not None:
+            if "read-only" in failure.message:
+                return wrong(ex, f"for {label} your function tried to write into z: work on "
+                                 "new arrays")
+            return failure
+        rows = np.atleast_2d(z)
+        want = np.array([_tempered_reference(list(r), 1.0 if T is None else T) for r in rows])
+        want = want[0] if z.ndim == 1 else want
+        try:
+            arr = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            return wrong(ex, f"for {label} your function returned {type(got).__name__}, "
+                             "expected an array")
+        if arr.shape != want.shape:
+            return wrong(ex, f"for {label} the result has shape {arr.shape}, expected "
+                             f"{want.shape}: one n x n Jacobian per row of logits")
+        if not np.all(np.isfinite(arr)):
+            return wrong(ex, f"for {label} the result is not finite: every exponential must "
+                             "stay in range, row by row")
+        bad = ~np.isclose(arr, want, rtol=1e-9, atol=1e-12)
+        if bad.any():
+            if T is None:
+                hint = "this call leaves the temperature out: check its default"
+            elif any(np.allclose(arr * T ** k, want, rtol=1e-6, atol=1e-12)
+                     for k in (-2, -1, 1, 2)):
+                hint = ("off by a factor that depends on T: apply the chain rule through "
+                        "z / T once more")
+            else:
+                hint = ("for each row: the matrix is symmetric, its rows sum to 0, diagonal "
+                        "entries are non-negative and off-diagonal ones non-positive")
+            return wrong(ex, f"for {label} the values are wrong: {hint}")
+    z32 = np.array([[2.0, -1.0, 0.5], [900.0, 899.0, 0.0]], dtype=np.float32)
+    got, failure = _call_strict(ex, fn, z32.copy(), 2.0)
+    if failure is not None:
+        return failure
+    if not isinstance(got, np.ndarray) or got.dtype != np.float32:
+        kind = got.dtype if isinstance(got, np.ndarray) else type(got).__name__
+        return wrong(ex, f"for float32 logits the result is {kind}: keep float32")
+    want = np.array([_tempered_reference([float(v) for v in r], 2.0) for r in z32])
+    if not np.allclose(got.astype(float), want, rtol=1e-5, atol=1e-7):
+        return wrong(ex, "for float32 logits the values are off by more than float32 rounding")
+    got, failure = _call_strict(ex, fn, [[0.0, 1.0], [2.0, 2.0]], 1.0)
+    if failure is not None:
+        return wrong(ex, f"for logits given as a nested list your function failed: "
+                         f"{failure.message}")
+    want = np.array([_tempered_reference([0.0, 1.0], 1.0), _tempered_reference([2.0, 2.0], 1.0)])
+    try:
+        same = np.allclose(np.asarray(got, dtype=float), want, rtol=1e-9, atol=1e-12)
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        return wrong(ex, "for logits given as a nested list the result is wrong")
+    return correct(ex, f"all {len(_TEMPERED_CASES) + 3} hidden cases agree, no warning raised")
