@@ -86,17 +86,38 @@ def test_prelu_grad_alpha_reference_agrees_with_finite_differences():
 # ---------------------------------------------------------------------------
 # ELU
 # ---------------------------------------------------------------------------
-def elu_mpmath(x, alpha):
-    """ELU in 50-digit arithmetic, rounded to float64 at the end."""
+def elu_mpmath(x, alpha=1.0):
+    """ELU in 50-digit arithmetic, rounded to the input's float type at the end."""
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
     with mpmath.workdps(50):
-        out = [float(mpmath.mpf(v) if v > 0 else mpmath.mpf(alpha) * (mpmath.exp(mpmath.mpf(v)) - 1))
-               for v in np.ravel(x)]
-    return np.array(out).reshape(np.shape(x))
+        out = [float(v) if not math.isfinite(v) or v > 0 else
+               float(mpmath.mpf(alpha) * (mpmath.exp(mpmath.mpf(float(v))) - 1))
+               for v in np.ravel(x).astype(float)]
+    return np.array(out).reshape(np.shape(x)).astype(dtype)
 
 
-def elu_numpy_right(x, alpha):
+def elu_numpy_right(x, alpha=1.0):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    return np.where(x > 0, x, x.dtype.type(alpha) * np.expm1(np.minimum(x, 0)))
+
+
+def elu_selu_default(x, alpha=1.6732632423543772):
+    return elu_numpy_right(x, alpha)
+
+
+def elu_always_float64(x, alpha=1.0):
     x = np.asarray(x, dtype=float)
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def elu_in_place(x, alpha=1.0):
+    x = np.asarray(x, dtype=float)
+    neg = x <= 0
+    x[neg] = alpha * np.expm1(x[neg])
+    return x
 
 
 def elu_naive(x, alpha):
@@ -128,7 +149,8 @@ def test_elu_forward_accepts_right_answers(answer):
 
 
 @pytest.mark.parametrize("answer", [elu_naive, elu_naive_silenced, elu_expm1_overflowing,
-                                    elu_forgets_alpha, elu_relu])
+                                    elu_forgets_alpha, elu_relu, elu_selu_default,
+                                    elu_always_float64, elu_in_place])
 def test_elu_forward_rejects_wrong_answers(answer):
     assert not check.elu_forward(answer).ok
 
@@ -274,7 +296,8 @@ def test_messages_never_contain_an_expected_value():
 
 def test_checks_are_exported():
     assert set(relu_family.__all__) <= set(dir(check))
-    assert relu_family.__all__ == ["prelu_grad_alpha", "elu_forward", "softmax_jacobian"]
+    assert relu_family.__all__ == ["prelu_grad_alpha", "prelu_backward", "elu_forward",
+                                   "softmax_jacobian", "tempered_softmax_jacobian"]
 
 
 def test_the_reader_input_is_not_modified_in_the_hidden_cases():

@@ -61,6 +61,25 @@ def ref_distinct_units(W):
     return [len(cols)]
 
 
+def ref_count_units(W, tol=1e-9):
+    """Connected components of "within tol in every entry", by repeated merging."""
+    cols = [np.asarray(c, float) for c in np.asarray(W, float).T]
+    groups = [{k} for k in range(len(cols))]
+    merged = True
+    while merged:
+        merged = False
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                if any(np.max(np.abs(cols[i] - cols[j])) <= tol
+                       for i in groups[a] for j in groups[b]):
+                    groups[a] |= groups.pop(b)
+                    merged = True
+                    break
+            if merged:
+                break
+    return [len(groups)]
+
+
 def ref_xavier(fan_in, fan_out, rng):
     return [math.sqrt(6 / (fan_in + fan_out)), 2 / (fan_in + fan_out),
             math.sqrt(2 / (fan_in + fan_out))]
@@ -110,7 +129,7 @@ def ref_tanh_prime(x):
     return [1 / np.cosh(np.clip(x, -300, 300)) ** 2]
 
 
-def ref_elu(x, alpha):
+def ref_elu(x, alpha=1.0):
     return [np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))]
 
 
@@ -118,10 +137,25 @@ def ref_prelu(x, delta):
     return [float(np.sum(np.where(x <= 0, x, 0.0) * delta))]
 
 
+def ref_prelu_backward(x, alpha, delta):
+    x, delta = np.asarray(x, float), np.asarray(delta, float)
+    a = np.asarray(alpha, float).reshape((1, -1) + (1,) * (x.ndim - 2))
+    dx = np.where(x > 0, delta, a * delta)
+    dalpha = np.sum(np.where(x > 0, 0.0, x) * delta, axis=(0,) + tuple(range(2, x.ndim)))
+    return [dx, dalpha]
+
+
 def ref_softmax_jacobian(z):
     s = np.exp(z - np.max(z))
     s /= s.sum()
     return [np.diag(s) - np.outer(s, s)]
+
+
+def ref_tempered(z, temperature=1.0):
+    z = np.asarray(z, float) / temperature
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    s = e / e.sum(axis=-1, keepdims=True)
+    return [s[..., :, None] * (np.eye(z.shape[-1]) - s[..., None, :]) / temperature]
 
 
 def ref_saturation_edge(t):
@@ -147,6 +181,17 @@ CASES = {
                lambda W: len(np.unique(np.round(W, 3), axis=1).T),
                lambda W: len(np.unique(W, axis=0))],
         forbidden=["np.unique", "axis=1", "np.round"]),
+    "count_units": dict(
+        reference=ref_count_units,
+        wrong=[lambda W, tol=1e-9: int(np.linalg.matrix_rank(np.asarray(W, float))),
+               lambda W, tol=1e-9: len(np.unique(np.asarray(W, float), axis=1).T),
+               lambda W, tol=1e-9: len(np.unique(np.round(np.asarray(W, float), 9), axis=1).T),
+               lambda W, tol=1e-9: ref_distinct_units(W)[0],
+               lambda W, tol=1e-9: ref_count_units(np.asarray(W, float).T, tol)[0],
+               lambda W, tol=1e-9: ref_count_units(W, 1e-9)[0],
+               lambda W, tol=1e-9: np.asarray(W, float).shape[1]],
+        forbidden=["np.unique", "union", "find(", "flood", "depth-first", "connected component",
+                   "matrix_rank", "np.round", "axis=1"]),
     "xavier_uniform_sample": dict(
         reference=ref_xavier,
         wrong=[lambda fi, fo, rng: rng.uniform(-math.sqrt(6 / fi), math.sqrt(6 / fi), (fi, fo)),
@@ -235,12 +280,36 @@ CASES = {
                lambda x, d: float(np.sum(d * np.maximum(x, 0))),
                lambda x, d: float(np.sum(np.minimum(x, 0)))],
         forbidden=["delta*x", "timesx", "sum(delta", "minimum(x,0)", "upstreamgradienttimes"]),
+    "prelu_backward": dict(
+        reference=ref_prelu_backward,
+        wrong=[lambda x, a, d: (np.where(np.asarray(x) > 0, d, 0.0), np.zeros(len(a))),
+               lambda x, a, d: (ref_prelu_backward(x, a, d)[0],
+                                2 * ref_prelu_backward(x, a, d)[1]),
+               lambda x, a, d: (ref_prelu_backward(x, a, d)[0],
+                                np.sum(np.minimum(x, 0) * d, axis=0)),
+               lambda x, a, d: (np.where(np.asarray(x) < 0, np.asarray(a).reshape(
+                   (1, -1) + (1,) * (np.ndim(x) - 2)) * d, d), ref_prelu_backward(x, a, d)[1]),
+               lambda x, a, d: (ref_prelu_backward(x, a, d)[0],
+                                -ref_prelu_backward(x, a, d)[1])],
+        forbidden=["delta*x", "minimum(x,0)", "axis=(0,2)", "sum(delta", "alpha*delta",
+                   "np.where(x<=0", "timesx"]),
     "softmax_jacobian": dict(
         reference=ref_softmax_jacobian,
         wrong=[lambda z: np.outer(np.ones_like(z), np.ones_like(z)) * 0.0,
                lambda z: -ref_softmax_jacobian(z)[0],
                lambda z: np.diag(np.exp(z - z.max()) / np.exp(z - z.max()).sum())],
         forbidden=["diag(s)-", "outer(s", "s_i(delta", "s_i(1-s", "-s_is_j", "delta_ij"]),
+    "tempered_softmax_jacobian": dict(
+        reference=ref_tempered,
+        wrong=[lambda z, T=1.0: ref_tempered(z, T)[0] * T,
+               lambda z, T=1.0: ref_tempered(z, T)[0] * T * T,
+               lambda z, T=1.0: -ref_tempered(z, T)[0],
+               lambda z, T=1.0: ref_tempered(z, 2 * T)[0],
+               lambda z, T=1.0: np.asarray(ref_tempered(z, T)[0], dtype=np.float64)
+               if np.asarray(z).dtype == np.float32 else ref_tempered(z, T)[0] + 1e-3,
+               lambda z, T=1.0: ref_tempered(np.asarray(z, float)[..., ::-1], T)[0]],
+        forbidden=["diag(s)-", "outer(s", "s_i(delta", "-s_is_j", "delta_ij", "/T^2", "1/T",
+                   "divideby", "max(axis=-1"]),
     "sigmoid_saturation_edge": dict(
         reference=ref_saturation_edge,
         wrong=[lambda t: 1.0, lambda t: -math.log(t), lambda t: 2 * math.log(1 / t)],
@@ -572,7 +641,7 @@ def test_a_wrong_answer_gets_not_yet_and_no_answer(name, index):
                 continue
             for text in _formatted(v):
                 assert text not in message, f"hint shows the expected value {text}: {message}"
-    if spec["reference"] is ref_distinct_units:
+    if spec["reference"] in (ref_distinct_units, ref_count_units):
         n = spec["reference"](*last)[0]
         for pattern in (f"expected {n}", f"should be {n}", f"{n} distinct", f"{n} unit"):
             assert pattern not in message, message

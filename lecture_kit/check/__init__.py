@@ -20,3 +20,4 @@ from .training import *  # noqa: F401,F403
 from .approximation import *  # noqa: F401,F403
 from .init_exercises import *  # noqa: F401,F403
 from .loss_exercises import *  # noqa: F401,F403
+from .symmetry import *  # noqa: F401,F403
