@@ -111,7 +111,8 @@ def raises_zero_division(*args):
 # the tests
 # ---------------------------------------------------------------------------
 def test_exported_names_are_the_exercises():
-    assert set(saturating.__all__) == {"chain_gradient", "stable_sigmoid", "tanh_prime"}
+    assert set(saturating.__all__) == {"chain_gradient", "stable_sigmoid", "tanh_prime",
+                                       "chain_log_gradient", "robust_sigmoid", "log_cosh"}
     for name in saturating.__all__:
         assert getattr(check, name) is getattr(saturating, name)
 

@@ -613,6 +613,147 @@ CASES.update({
 })
 
 
+# ---------------------------------------------------------------------------
+# The reworked exercises of how_to_use, vanishing_gradient, sigmoid and tanh
+# (issue 19): references written here, wrong answers that students write.
+# ---------------------------------------------------------------------------
+def _logit(y):
+    return math.log(y) - math.log1p(-y)
+
+
+def ref_neuron(x1, y1, x2, y2):
+    if x1 == x2 or not (0 < y1 < 1 and 0 < y2 < 1):
+        return []                      # no neuron: the check expects a ValueError
+    w = (_logit(y2) - _logit(y1)) / (x2 - x1)
+    return [w, _logit(y1) - w * x1]
+
+
+def _neuron_log(x1, y1, x2, y2):
+    w = (math.log(y2) - math.log(y1)) / (x2 - x1)
+    return w, math.log(y1) - w * x1
+
+
+def _neuron_midpoint(x1, y1, x2, y2):
+    w = (_logit(y2) - _logit(y1)) / (x2 - x1)
+    return w, -w * (x1 + x2) / 2
+
+
+def _neuron_unchecked(x1, y1, x2, y2):
+    with np.errstate(all="ignore"):
+        z1, z2 = np.log(np.float64(y1) / (1 - y1)), np.log(np.float64(y2) / (1 - y2))
+        w = (z2 - z1) / (np.float64(x2) - x1)
+    return float(w), float(z1 - w * x1)
+
+
+def ref_chain_log(weights, biases, a0):
+    if len(weights) != len(biases):
+        return []
+    sign, size, a = 1.0, 0.0, float(a0)
+    for w, b in zip(weights, biases):
+        if w == 0:
+            return [0.0]
+        z = w * a + b
+        sign *= math.copysign(1.0, w)
+        # log sigma'(z) = -softplus(z) - softplus(-z), with numpy's logaddexp
+        size += (math.log(abs(w)) - np.logaddexp(0.0, z) - np.logaddexp(0.0, -z)) / math.log(10)
+        a = math.exp(-np.logaddexp(0.0, -z))
+    return [sign, size]
+
+
+def _chain_log_naive(weights, biases, a0):
+    a, g = float(a0), 1.0
+    for w, b in zip(weights, biases):
+        z = w * a + b
+        s = math.exp(-np.logaddexp(0.0, -z))
+        g *= w * s * (1 - s)
+        a = s
+    return (float(np.sign(g)), float(np.log10(abs(g))) if g else -math.inf)
+
+
+def _chain_log_natural(weights, biases, a0):
+    sign, size = ref_chain_log(weights, biases, a0)[:2] if len(weights) == len(biases) \
+        else (1.0, 0.0)
+    return sign, size * math.log(10)
+
+
+def _chain_log_unsigned(weights, biases, a0):
+    out = ref_chain_log(weights, biases, a0)
+    return (1.0, out[1]) if len(out) == 2 else (1.0, 0.0)
+
+
+def ref_robust_sigmoid(x):
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    flat = [_sig(t) if not math.isnan(t) else math.nan for t in x.astype(float).ravel()]
+    return [np.array(flat).astype(dtype).reshape(x.shape)]
+
+
+def _sigmoid_colleague(x):
+    x = np.asarray(x)
+    u = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + u), u / (1 + u))
+
+
+def _sigmoid_float64(x):
+    x = np.asarray(x, dtype=float)
+    u = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + u), u / (1 + u))
+
+
+def _sigmoid_clipped(x):
+    x = np.asarray(x)
+    x = x.astype(float) if x.dtype.kind in "biu" else x
+    return 1 / (1 + np.exp(-np.clip(x, -700, 700)))
+
+
+def ref_log_cosh(x):
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    flat = []
+    for t in x.astype(float).ravel():
+        a = abs(t)
+        flat.append(math.nan if math.isnan(t) else math.inf if math.isinf(t) else
+                    math.log1p(2 * math.sinh(a / 2) ** 2) if a < 20 else
+                    a - math.log(2) + math.log1p(math.exp(-a) ** 2))
+    return [np.array(flat).astype(dtype).reshape(x.shape)]
+
+
+def _log_cosh_one_form(x):
+    a = np.abs(np.asarray(x, dtype=float))
+    e = np.exp(-a)
+    return a + np.log1p(e * e) - np.log(2)
+
+
+def _log_cosh_no_constant(x):
+    a = np.abs(np.asarray(x, dtype=float))
+    e = np.exp(-a)
+    return a + np.log1p(e * e)
+
+
+CASES.update({
+    "neuron_through": dict(
+        reference=ref_neuron,
+        wrong=[_neuron_log, _neuron_midpoint, _neuron_unchecked],
+        forbidden=["log(y/(1-y))", "log(y1/(1-y1))", "(z2-z1)/(x2-x1)", "log(y)-log(1-y)",
+                   "logit(y", "b=z1-w"]),
+    "chain_log_gradient": dict(
+        reference=ref_chain_log,
+        wrong=[_chain_log_naive, _chain_log_natural, _chain_log_unsigned],
+        forbidden=["log1p", "-|z|", "-abs(z)", "2log(1+", "logaddexp", "softplus"]),
+    "robust_sigmoid": dict(
+        reference=ref_robust_sigmoid,
+        wrong=[_sigmoid_colleague, _sigmoid_float64, _sigmoid_clipped],
+        forbidden=["astype(float", "astype(np.float64", "float64(x", "issubdtype",
+                   "exp(-|x|)", "u/(1+u)"]),
+    "log_cosh": dict(
+        reference=ref_log_cosh,
+        wrong=[np.vectorize(lambda t: math.log(math.cosh(t)) if abs(t) < 700 else abs(t)),
+               _log_cosh_one_form, _log_cosh_no_constant],
+        forbidden=["log1p(-tanh", "sinh(x/2)", "log1p(exp(-2", "|x|-log2", "|x|+log1p",
+                   "-log(2)", "x^2/2-x^4", "2sinh"]),
+})
+
+
 def test_every_check_has_wrong_answers():
     names = exported_checks()
     assert len(names) >= 15, names   # the book's checks; the enumeration must find them
