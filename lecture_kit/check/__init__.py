@@ -18,3 +18,4 @@ from .optimization import *  # noqa: F401,F403
 from .basics import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 from .approximation import *  # noqa: F401,F403
+from .optimizer_exercises import *  # noqa: F401,F403
