@@ -14,6 +14,7 @@ without an entry in ``CASES`` fails ``test_every_check_has_wrong_answers``.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import pkgutil
 
@@ -353,14 +354,22 @@ def _numbers(args) -> np.ndarray:
 
 
 class Spy:
-    """Wrap a wrong answer and remember the arguments of its last call."""
+    """Wrap a wrong answer and remember the arguments of its last call.
+
+    The spy shows the wrapped function's signature (checks read the defaults
+    from it), and records keyword arguments and defaults in positional order.
+    """
 
     def __init__(self, fn):
         self.fn, self.last = fn, None
+        self.__signature__ = inspect.signature(fn)
 
-    def __call__(self, *args):
-        self.last = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
-        return self.fn(*args)
+    def __call__(self, *args, **kwargs):
+        bound = self.__signature__.bind(*args, **kwargs)
+        bound.apply_defaults()
+        self.last = tuple(a.copy() if isinstance(a, np.ndarray) else a
+                          for a in bound.arguments.values())
+        return self.fn(*args, **kwargs)
 
 
 def _run(name, fn):
@@ -751,6 +760,111 @@ CASES.update({
                _log_cosh_one_form, _log_cosh_no_constant],
         forbidden=["log1p(-tanh", "sinh(x/2)", "log1p(exp(-2", "|x|-log2", "|x|+log1p",
                    "-log(2)", "x^2/2-x^4", "2sinh"]),
+})
+
+
+# ---------------------------------------------------------------------------
+# The redesigned optimizer exercises (lecture_kit.check.optimizer_exercises):
+# references written here by other routes; wrong answers are mutants of the
+# notebooks' metadata.
+# ---------------------------------------------------------------------------
+def ref_gd_steps(H, lr, tol=1e-6):
+    H = np.asarray(H, dtype=float)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.array_equal(H, H.T) or not tol > 0:
+        return []                          # bad input: there is no count to leak
+    if tol >= 1:
+        return [0]
+    t, M, worst = 0, np.eye(len(H)), 1.0
+    while worst > tol and t < 100000:      # explicit powers of I - lr H
+        M, t = M @ (np.eye(len(H)) - lr * H), t + 1
+        worst = float(np.linalg.norm(M, 2))
+        if worst > 1e12:
+            return []
+    return [t] if t < 100000 else []
+
+
+def _gd_diagonal(H, lr, tol=1e-6):
+    H = np.asarray(H, dtype=float)
+    if not np.allclose(H, H.T) or not tol > 0:
+        raise ValueError("bad input")
+    if tol >= 1:
+        return 0
+    rho = float(np.max(np.abs(1 - lr * np.diag(H))))
+    return math.inf if rho >= 1 else (1 if rho == 0 else math.ceil(math.log(tol) / math.log(rho)))
+
+
+def _gd_floor(H, lr, tol=1e-6):
+    H = np.asarray(H, dtype=float)
+    if not np.allclose(H, H.T) or not tol > 0:
+        raise ValueError("bad input")
+    if tol >= 1:
+        return 0
+    rho = float(np.max(np.abs(1 - lr * np.linalg.eigvalsh(H))))
+    return math.inf if rho >= 1 else (1 if rho == 0 else int(math.log(tol) / math.log(rho)))
+
+
+def _gd_no_refusal(H, lr, tol=1e-6):
+    rho = float(np.max(np.abs(1 - lr * np.linalg.eigvalsh(np.asarray(H, dtype=float)))))
+    if tol >= 1:
+        return 0
+    return math.inf if rho >= 1 else (1 if rho == 0 else math.ceil(math.log(tol) / math.log(rho)))
+
+
+def ref_nesterov(lam, lr, beta):
+    # the recurrence theta_{t+1} = a theta_t - b theta_{t-1}, by the quadratic formula
+    import cmath
+    a, b = (1 + beta) * (1 - lr * lam), beta * (1 - lr * lam)
+    d = cmath.sqrt(a * a - 4 * b)
+    return [max(abs((a + d) / 2), abs((a - d) / 2))]
+
+
+def ref_scheduled_adam(theta, g, m, v, products, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    theta, g, m, v = (np.asarray(x, dtype=float) for x in (theta, g, m, v))
+    m2 = betas[0] * m + (1 - betas[0]) * g
+    v2 = betas[1] * v + (1 - betas[1]) * g * g
+    p1, p2 = products[0] * betas[0], products[1] * betas[1]
+    return [theta - lr * (m2 / (1 - p1)) / (np.sqrt(v2 / (1 - p2)) + eps), m2, v2, p1, p2]
+
+
+def _adam_uncorrected(theta, g, m, v, products, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    new, m2, v2, p1, p2 = ref_scheduled_adam(theta, g, m, v, products, lr, betas, 0.0)
+    return np.asarray(theta, float) - lr * m2 / (np.sqrt(v2) + eps), m2, v2, (p1, p2)
+
+
+def _adam_power_of_beta(theta, g, m, v, products, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    t = 1 + round(math.log(products[0]) / math.log(betas[0]))
+    _, m2, v2, p1, p2 = ref_scheduled_adam(theta, g, m, v, products, lr, betas, eps)
+    new = np.asarray(theta, float) - lr * (m2 / (1 - betas[0] ** t)) / (
+        np.sqrt(v2 / (1 - betas[1] ** t)) + eps)
+    return new, m2, v2, (p1, p2)
+
+
+def _adam_eps_inside(theta, g, m, v, products, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    _, m2, v2, p1, p2 = ref_scheduled_adam(theta, g, m, v, products, lr, betas, eps)
+    new = np.asarray(theta, float) - lr * (m2 / (1 - p1)) / np.sqrt(v2 / (1 - p2) + eps)
+    return new, m2, v2, (p1, p2)
+
+
+CASES.update({
+    "gd_steps": dict(
+        reference=ref_gd_steps,
+        wrong=[_gd_diagonal, _gd_floor, _gd_no_refusal],
+        forbidden=["log(tol)", "/log(rho)", "ceil(", "eigvalsh", "1-lr", "spectralradius",
+                   "rho^t", "returnmath.inf", "return inf"]),
+    "nesterov_rate": dict(
+        reference=ref_nesterov,
+        wrong=[lambda lam, lr, beta: float(np.max(np.abs(np.roots([1, -(1 + beta - lr * lam),
+                                                                     beta])))),
+               lambda lam, lr, beta: math.sqrt(beta),
+               lambda lam, lr, beta: float(np.max(np.real(np.roots(
+                   [1, -(1 + beta) * (1 - lr * lam), beta * (1 - lr * lam)]))))],
+        forbidden=["(1+beta)(1-", "beta(1-", "1-lr*lam", "1-etalambda", "np.roots",
+                   "sqrt(beta", "(1+beta)*(1-"]),
+    "scheduled_adam_step": dict(
+        reference=ref_scheduled_adam,
+        wrong=[_adam_uncorrected, _adam_power_of_beta, _adam_eps_inside],
+        forbidden=["1-p1", "1-products", "product of", "telescop", "1-beta1**t",
+                   "sqrt(v_hat)+eps", "m/(1-", "beta1^t", "prod("]),
 })
 
 

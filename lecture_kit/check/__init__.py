@@ -21,3 +21,4 @@ from .approximation import *  # noqa: F401,F403
 from .init_exercises import *  # noqa: F401,F403
 from .loss_exercises import *  # noqa: F401,F403
 from .symmetry import *  # noqa: F401,F403
+from .optimizer_exercises import *  # noqa: F401,F403
