@@ -1218,6 +1218,288 @@ def load_overrides(path: Path | None) -> dict[tuple[str, str], tuple[str, str]]:
 
 
 # ---------------------------------------------------------------------------
+# Grading many answers to one exercise at once (the mutation test)
+# ---------------------------------------------------------------------------
+
+STUB_CODE = "# YOUR CODE HERE\nraise NotImplementedError()"
+_SNAPSHOT_CELL = '''\
+def _lk_fresh_module():
+    import copy, re, sys, types
+    import numpy
+    mod = types.ModuleType("_lk_fresh")
+    keep_history = re.compile(r"^(_|__|___|_i|_ii|_iii|_i\\d+|_\\d+)$")
+    data = (numpy.ndarray, numpy.generic, numpy.random.Generator, numpy.random.RandomState,
+            numpy.random.BitGenerator, list, dict, set, tuple, bytearray)
+
+    def copied(value):
+        if isinstance(value, data):
+            try:
+                return copy.deepcopy(value)
+            except Exception:
+                return value
+        return value
+
+    ns = get_ipython().user_ns
+    saved = {k: copied(v) for k, v in ns.items() if k != "_lk_fresh_module"}
+
+    def reset(ns):
+        for k in list(ns):
+            if k not in saved and not keep_history.match(k):
+                del ns[k]
+        ns.update({k: copied(v) for k, v in saved.items()})
+
+    mod.reset = reset
+    sys.modules["_lk_fresh"] = mod
+
+
+_lk_fresh_module()
+del _lk_fresh_module'''
+_RESET_CELL = '__import__("sys").modules["_lk_fresh"].reset(get_ipython().user_ns)'
+
+
+def stub_solutions(source: str) -> str:
+    """``source`` with every ``### BEGIN/END SOLUTION`` region replaced by nbgrader's stub
+    (what a student who did not answer hands in)."""
+    out, inside = [], False
+    for line in source.splitlines():
+        if BEGIN_SOLUTION in line:
+            inside = True
+            indent = line[:len(line) - len(line.lstrip())]
+            out += [indent + s for s in STUB_CODE.splitlines()]
+        elif END_SOLUTION in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def strip_hidden(source: str) -> str:
+    """``source`` without its ``### BEGIN/END HIDDEN TESTS`` region (as released)."""
+    out, inside = [], False
+    for line in source.splitlines():
+        if BEGIN_HIDDEN in line:
+            inside = True
+        elif END_HIDDEN in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _cell_names(source: str):
+    """``(bound, free, defined)`` names of a code cell: names it binds at module level,
+    names it reads without binding them anywhere in the cell, and the names bound
+    by ``def``/``class``/``import`` (functions and modules rather than data).
+    ``None`` when the cell cannot be parsed (it is then always kept)."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except (SyntaxError, ValueError):
+        return None
+    bound, loaded, anywhere, defined = set(), set(), set(), set()
+
+    def visit(node, depth):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                loaded.add(node.id)
+            else:
+                anywhere.add(node.id)
+                if depth == 0:
+                    bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            anywhere.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for a in node.names:
+                name = a.asname or a.name.split(".")[0]
+                anywhere.add(name)
+                if depth == 0:
+                    bound.add(name)
+                    defined.add(name)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            anywhere.add(node.name)
+            if depth == 0:
+                bound.add(node.name)
+                defined.add(node.name)
+        inner = depth + isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                          ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                                          ast.GeneratorExp))
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(tree, 0)
+    return bound, loaded - anywhere - bound, defined
+
+
+def needed_cells(before: list[str], used: list[str]) -> list[int]:
+    """Indices of the cells of ``before`` (code run before an exercise, in order) that
+    the code in ``used`` depends on: a cell is kept when it binds a name that a kept
+    cell or ``used`` reads, or reads such a name that holds data (not a function or a
+    module), since it may change it (a random generator draws, an array is written);
+    cells that cannot be parsed are kept. The rest (plots, widgets, glue, printing
+    experiments whose results the exercise does not read) is left out."""
+    names = [_cell_names(src) for src in before]
+    data = set()
+    for n in names:
+        if n is not None:
+            data |= n[0] - n[2]
+    need: set[str] = set()
+    for src in used:
+        n = _cell_names(src)
+        if n is not None:
+            need |= n[1]
+    keep = []
+    for i in range(len(before) - 1, -1, -1):
+        n = names[i]
+        if n is None or n[0] & need or n[1] & need & data:
+            keep.append(i)
+            if n is not None:
+                need |= n[1]
+    return sorted(keep)
+
+
+@dataclass
+class VariantGrade:
+    """How ``grade`` would score one answer to one coding exercise."""
+
+    score: float
+    max_score: float
+    reasons: list[str]
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return self.score == self.max_score and not self.flags
+
+
+def coding_exercises(root: Path = ROOT) -> list[tuple[Path, str]]:
+    """``[(chapter path, exercise id)]`` of every autograded coding exercise of the book
+    (the exercises of ``discover``: the parts of ``_toc.yml``, nbgrader metadata)."""
+    return [(c.path, e.id) for a in discover(root) for c in a.chapters for e in c.exercises
+            if any(x.kind == "solution" for x in e.cells)
+            and any(x.kind == "tests" for x in e.cells)]
+
+
+def exercise_meta(chapter_nb, exercise_id: str) -> dict:
+    """``metadata.lecture_kit`` of the exercise's solution cell (forbidden, mutants), or {}."""
+    for cell in chapter_nb.cells:
+        m = nbgrader_meta(cell)
+        gid = m.get("grade_id") or ""
+        match = EXERCISE_ID.match(gid)
+        if m.get("solution") and not m.get("grade") and match \
+                and match.group("exercise") == exercise_id:
+            return dict(cell.get("metadata", {}).get("lecture_kit") or {})
+    return {}
+
+
+def grade_variants(chapter: Path, exercise_id: str, answers: dict[str, str],
+                   timeout: int = DEFAULT_TIMEOUT,
+                   whole_chapter: bool = False) -> dict[str, VariantGrade]:
+    """Grade several answers to one coding exercise as ``grade`` grades a student's cell.
+
+    ``answers`` maps a name to the full source of the solution cell. What runs is
+    what the grader runs for that exercise: the chapter's code cells before the
+    solution cell (as released: other solutions are stubs), the answer, then the
+    exercise's test cells in their original form (hidden tests included), in one
+    Python kernel driven by :class:`RobustExecute` (time limit per cell, restart
+    after a crash). Of the cells before the exercise only those its code depends
+    on run (:func:`needed_cells`; ``whole_chapter=True`` runs them all, as
+    ``grade`` does), once; each answer then runs
+    with its tests in a fresh copy of the namespace they left (arrays, random
+    generators and containers copied, so an answer that modifies them cannot
+    influence the next). Each test cell is scored by nbgrader's own rule
+    (``nbgrader.utils.determine_grade``), and an answer that the tamper scan flags
+    (a name the exercise forbids, ...) scores 0, as in ``grade``.
+    """
+    import tempfile
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+    from nbgrader.utils import determine_grade
+
+    nb = nbformat.read(chapter, as_version=4)
+    exercise = next((e for e in exercises_of(nb, chapter.stem) if e.id == exercise_id), None)
+    if exercise is None:
+        raise ValueError(f"{chapter.name} has no exercise {exercise_id!r}")
+    by_id = {c.grade_id: c for c in exercise.cells}
+    solution = next((c.grade_id for c in exercise.cells if c.kind == "solution"), None)
+    if solution is None:
+        raise ValueError(f"{exercise_id} has no solution code cell")
+    start = next(i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id") == solution)
+    sources = [stub_solutions(c.source) if nbgrader_meta(c).get("solution") else c.source
+               for c in nb.cells[:start] if c.cell_type == "code"]
+    tests = [c for c in nb.cells[start + 1:] if c.cell_type == "code"
+             and by_id.get(nbgrader_meta(c).get("grade_id")) is not None
+             and by_id[nbgrader_meta(c)["grade_id"]].kind == "tests"]
+    if not whole_chapter:
+        sources = [sources[i] for i in needed_cells(
+            sources, list(answers.values()) + [t.source for t in tests])]
+    before = [new_code_cell(src) for src in sources]
+    # the tamper scan, with the context of the released notebook
+    released = copy.deepcopy(nb)
+    for cell in released.cells:
+        if cell.cell_type == "code":
+            cell.source = strip_hidden(stub_solutions(cell.source))
+    aliases, protected = context_of(released)
+    forbidden = forbidden_of(nb).get(solution, [])
+    public = {nbgrader_meta(c).get("grade_id"): c.source for c in released.cells}
+
+    cells = before + [new_code_cell(_SNAPSHOT_CELL)]
+    where: dict[str, list[int]] = {}
+    for name, source in answers.items():
+        cells.append(new_code_cell(_RESET_CELL))
+        cells.append(new_code_cell(source))
+        where[name] = []
+        for t in tests:
+            where[name].append(len(cells))
+            cells.append(new_code_cell(t.source, metadata={"nbgrader": dict(nbgrader_meta(t))}))
+    run = new_notebook(cells=cells)
+    run.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                  "language": "python"}
+    env = dict(os.environ)
+    os.environ.update(LECTURE_KIT_EXPLORERS="live", MPLBACKEND="Agg",
+                      OPENBLAS_NUM_THREADS="1", PYDEVD_DISABLE_FILE_VALIDATION="1",
+                      PYTHONPATH=os.pathsep.join(p for p in (str(ROOT),
+                                                             env.get("PYTHONPATH")) if p))
+    try:
+        with tempfile.TemporaryDirectory(prefix="lk-variants-") as home:
+            executor = robust_execute()(timeout=timeout, kernel_name="python3",
+                                        notebook_budget=max(600, 20 * timeout * len(answers)))
+            executor.log.setLevel(logging.ERROR)
+            run, _ = executor.preprocess(run, {"metadata": {"path": home}})
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
+    setup = [c for c in run.cells[len(before):] if c.source in (_SNAPSHOT_CELL, _RESET_CELL)]
+    broken = [_outcome(c) for c in setup if _outcome(c) is not None]
+    if broken:
+        raise RuntimeError(f"{exercise_id}: the grader's namespace reset failed: {broken[0][:2]}")
+    out: dict[str, VariantGrade] = {}
+    max_score = sum(c.points for c in exercise.cells if c.kind == "tests")
+    for name, source in answers.items():
+        score, reasons = 0.0, []
+        for j in where[name]:
+            cell = run.cells[j]
+            got, _ = determine_grade(cell)
+            score += float(got or 0)
+            result = _outcome(cell)
+            info = by_id[nbgrader_meta(cell)["grade_id"]]
+            if result is not None:
+                reasons.append(describe_failure(info, result, public.get(info.grade_id, ""),
+                                                set()))
+        wide, local = scan_solution(source, aliases, protected, forbidden)
+        flags = wide + local
+        if flags:
+            reasons.insert(0, f"needs review: {'; '.join(flags)}; scored 0 (the tests as run "
+                              f"gave {score:g} / {max_score:g})")
+            score = 0.0
+        out[name] = VariantGrade(score, max_score, reasons, flags)
+    return out
+
+
+# ---------------------------------------------------------------------------
 # The sandbox around each student's kernels (tools/sandbox.py does the work)
 # ---------------------------------------------------------------------------
 
