@@ -221,10 +221,12 @@ def secrets(nb) -> dict[str, set[str]]:
     also occur outside the secret regions of the notebook (so that a shared line
     such as ``import math`` in a visible cell is not a false alarm).
     """
-    hidden, solution, public = set(), set(), set()
+    hidden, solution, public, rubric = set(), set(), set(), set()
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
         text = cell.source
+        for item in rubric_of(cell):
+            rubric.add(str(item.get("criterion", "")).strip())
         h = _between(text, BEGIN_HIDDEN, END_HIDDEN)
         s = _between(text, BEGIN_SOLUTION, END_SOLUTION)
         if cell.cell_type == "markdown" and meta.get("solution"):
@@ -240,7 +242,57 @@ def secrets(nb) -> dict[str, set[str]]:
     def keep(lines):
         return {ln for ln in lines if len(ln) >= 8 and _squash(ln) not in public_flat}
 
-    return {"hidden": keep(hidden), "solution": keep(solution)}
+    return {"hidden": keep(hidden), "solution": keep(solution), "rubric": keep(rubric)}
+
+
+def rubric_of(cell) -> list[dict]:
+    """The rubric of a manually graded answer (``metadata.lecture_kit.rubric``: a list of
+    ``{"points", "criterion"}``), or ``[]``. Instructor-only, like all of
+    ``metadata.lecture_kit``."""
+    rubric = ((cell.get("metadata", {}) or {}).get("lecture_kit") or {}).get("rubric")
+    return [r for r in rubric if isinstance(r, dict)] if isinstance(rubric, list) else []
+
+
+RUBRIC_TAG = "lecture-kit-rubric"
+
+
+def rubric_markdown(grade_id: str, points: float, rubric: list[dict]) -> str:
+    """The read-only cell shown to the instructor in formgrader below a written answer."""
+    lines = [f"**Rubric for {grade_id}** (instructor only, {points:g} points; not part of "
+             "the student's notebook or feedback)", ""]
+    for item in rubric:
+        p = item.get("points")
+        p_text = f"{p:g}" if isinstance(p, (int, float)) else str(p)
+        criterion = " ".join(str(item.get("criterion", "")).split())
+        lines.append(f"- **{p_text} {'point' if p == 1 else 'points'}**: {criterion}")
+    return "\n".join(lines)
+
+
+def insert_rubrics(nb, rubrics: dict[str, list[dict]]) -> int:
+    """Put a read-only markdown cell with the rubric after every written answer of ``nb``
+    that has one (``rubrics``: grade id -> rubric); return how many were inserted.
+    Idempotent: a rubric cell already in place is replaced."""
+    from nbformat.v4 import new_markdown_cell
+
+    nb.cells = [c for c in nb.cells if RUBRIC_TAG not in c.get("metadata", {}).get("tags", [])]
+    n, out = 0, []
+    for cell in nb.cells:
+        out.append(cell)
+        meta = nbgrader_meta(cell)
+        gid = meta.get("grade_id")
+        if gid in rubrics and rubrics[gid] and meta.get("grade") and meta.get("solution"):
+            out.append(new_markdown_cell(
+                rubric_markdown(gid, float(meta.get("points", 0) or 0), rubrics[gid]),
+                metadata={"editable": False, "deletable": False, "tags": [RUBRIC_TAG]}))
+            n += 1
+    nb.cells = out
+    return n
+
+
+def rubrics_of(chapter_nb) -> dict[str, list[dict]]:
+    """``{grade_id: rubric}`` of every manually graded answer of a source chapter."""
+    return {nbgrader_meta(c)["grade_id"]: rubric_of(c) for c in chapter_nb.cells
+            if nbgrader_meta(c).get("grade_id") and rubric_of(c)}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -299,7 +351,7 @@ def course_secrets(root: Path = ROOT) -> set[str]:
                 s = secrets(nbformat.read(path, as_version=4))
             except Exception:  # noqa: BLE001 - a chapter without nbgrader cells
                 continue
-            found |= s["hidden"] | s["solution"]
+            found |= s["hidden"] | s["solution"] | s["rubric"]
     return found
 
 
@@ -1971,8 +2023,11 @@ def describe_failure(info: GradedCell, outcome, public_source: str, secret: set[
     return scrub(text, secret, f"{where} failed")
 
 
-def sanitize_autograded(path: Path) -> None:
-    """Rewrite an autograded notebook (written by the worker) without active content."""
+def sanitize_autograded(path: Path, rubrics: dict[str, list[dict]] | None = None) -> None:
+    """Rewrite an autograded notebook (written by the worker) without active content,
+    with the rubric of each written answer below it for the instructor (formgrader
+    shows the autograded notebooks; the student's feedback is made from the gradebook,
+    never from these files)."""
     import nbformat
 
     try:
@@ -1981,6 +2036,7 @@ def sanitize_autograded(path: Path) -> None:
         path.unlink(missing_ok=True)
         return
     sanitize_notebook(nb)
+    insert_rubrics(nb, rubrics or {})
     tmp = path.with_suffix(".tmp")
     nbformat.write(nb, tmp)
     os.replace(tmp, path)
@@ -2372,9 +2428,13 @@ def grade(submissions: Path, root: Path = ROOT, out: Path | None = None,
     finally:
         box.close()             # every process of every slot is dead after this
     # ---- from here on no student code runs: read results, write them once ----
+    rubrics: dict[str, dict[str, list[dict]]] = {}
+    for assignment in wanted:
+        for c in assignment.chapters:
+            rubrics[c.path.name] = rubrics_of(nbformat.read(c.path, as_version=4))
     for (name, assignment_name), prep in state.items():
         for f in (course / "autograded" / ids[name] / assignment_name).glob("*.ipynb"):
-            sanitize_autograded(f)
+            sanitize_autograded(f, rubrics.get(f.name, {}))
     over = load_overrides(overrides_path)
     rows: list[Row] = []
     for assignment in wanted:
