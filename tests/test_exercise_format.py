@@ -76,7 +76,7 @@ def test_every_coding_exercise_declares_enough_mutants():
         problems += _mutant_problems(exercise, grading.exercise_meta(nb, exercise),
                                      aliases, protected)
     assert not problems, (f"{len(problems)} problem(s) with the mutants of the coding "
-                          "exercises (book/authoring.md, \"Mutants\"):\n  "
+                          "exercises (book/authoring.md, \"Instructor-only metadata\"):\n  "
                           + "\n  ".join(problems))
 
 

@@ -925,6 +925,8 @@ def repair(submitted, released, exercises: list[Exercise]):
                 nb.cells.insert(position(k), copy.deepcopy(rcell))
                 notes[exercise.id].append(f"{what} cell was deleted: the original was put "
                                           "back and run")
+            elif info.kind == "answer":
+                notes[exercise.id].append("not answered (the answer cell was deleted)")
             else:
                 notes[exercise.id].append(f"{what} was deleted")
             continue
@@ -2147,7 +2149,7 @@ def rows_for(assignment: Assignment, name: str, sid: str, prep: Prepared, outcom
                     status = "not_graded"
                 else:
                     untouched = any(r.startswith("not attempted") for r in reasons)
-                    unanswered = "not answered" in reasons
+                    unanswered = any(r.startswith("not answered") for r in reasons)
                     failures, all_ran, has_tests, manual = [], True, False, False
                     for info in exercise.cells:
                         if not info.graded:
@@ -2193,14 +2195,20 @@ def rows_for(assignment: Assignment, name: str, sid: str, prep: Prepared, outcom
                             f"{score:g} / {exercise.max_score:g}"
                         override = overrides.get((name, exercise.id)) or \
                             overrides.get((sid, exercise.id))
-                        if override is None:
+                        if override is None and score is None:
+                            # a written answer in a notebook with a flagged cell
+                            reasons = [f"needs review: {'; '.join(dict.fromkeys(flags))}; the "
+                                       "written answer is to be graded by hand once that is "
+                                       "resolved"] + [r for r in reasons
+                                                      if not r.startswith("to be graded")]
+                            status = "needs_review"
+                        elif override is None:
                             # the row scores 0: it must not say "all tests passed"
                             reasons = [f"needs review: {'; '.join(dict.fromkeys(flags))}; "
                                        f"scored 0 until an instructor overrides it (the "
                                        f"tests as run gave {as_run})"] + \
                                 [r for r in reasons if r != "all tests passed"]
-                            score, status = (0.0 if score is not None else None), \
-                                "needs_review"
+                            score, status = 0.0, "needs_review"
                         else:
                             value, note = override
                             if value != "as graded":
