@@ -52,7 +52,7 @@ test: chromium hub-tools $(STAMP)
 
 # Unit tests and doctests only (no notebooks, build, browser or grading).
 test-fast: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ALL) -m "not build and not browser and not grading and not notebooks and not hub and not kit and not lab"
+	MPLBACKEND=Agg $(PY) -m pytest $(PYTEST_ALL) -m "not build and not browser and not grading and not notebooks and not hub and not kit and not lab and not mutants"
 
 # The JupyterHub test (tests/test_jupyterhub.py, marker `hub`) needs, as root, Node's
 # npm (the hub's proxy) and Debian's python3-venv (the students' environment).

@@ -11,37 +11,36 @@ reference solution must pass the same self-check.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
-import yaml
 
 from lecture_kit import check
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import grading  # noqa: E402
 SOLUTION_MARKS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$", re.M)
 CHECK_CALL = re.compile(r"check\.(\w+)\((\w+)\)")
 
 
-def _chapters():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    for part in toc["parts"]:
-        for entry in part["chapters"]:
-            path = ROOT / (entry["file"] + ".ipynb")
-            if path.exists():
-                yield path
-
-
 def _exercises():
-    for path in _chapters():
+    """The coding exercises that declare mutants, found as ``tests/test_exercise_grading.py``
+    finds them (``grading.coding_exercises``: ``_toc.yml`` and the nbgrader metadata)."""
+    for path, exercise in grading.coding_exercises(ROOT):
         nb = nbformat.read(path, as_version=4)
         for i, cell in enumerate(nb.cells):
-            meta = cell.metadata.get("lecture_kit", {})
+            grade_id = grading.nbgrader_meta(cell).get("grade_id") or ""
+            if cell.cell_type != "code" or not grading.nbgrader_meta(cell).get("solution") \
+                    or not grade_id.startswith(exercise + "-"):
+                continue
+            meta = grading.exercise_meta(nb, exercise)
             if not meta.get("mutants"):
                 continue
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
             tests = next(c for c in nb.cells[i + 1:]
                          if c.metadata.get("nbgrader", {}).get("grade"))
             name, fn_name = CHECK_CALL.search(tests.source).groups()

@@ -10,6 +10,7 @@ network blocked.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import re
@@ -588,12 +589,38 @@ def _e2e_source(gid: str, student: str, reference: dict[str, str], release_cell)
     return reference[gid]
 
 
+RUBRIC_MARK = "rubric-criterion-for-the-e2e-test"
+
+
+def _give_rubrics(book: Path, stem: str) -> dict[str, list[dict]]:
+    """Give every written answer of the chapter ``stem`` (in a copy of the book) a rubric
+    whose criteria carry :data:`RUBRIC_MARK`; return them by grade id."""
+    import nbformat
+
+    path = next(book.rglob(f"{stem}.ipynb"))
+    nb = nbformat.read(path, as_version=4)
+    out = {}
+    for cell in nb.cells:
+        m = cell.metadata.get("nbgrader") or {}
+        if m.get("grade") and m.get("solution"):
+            points = float(m["points"])
+            rubric = [{"points": points - 1, "criterion": f"{RUBRIC_MARK} one: the first "
+                                                           f"element of {m['grade_id']}"},
+                      {"points": 1, "criterion": f"{RUBRIC_MARK} two: the second element"}]
+            cell.metadata.setdefault("lecture_kit", {})["rubric"] = rubric
+            out[m["grade_id"]] = rubric
+    nbformat.write(nb, path)
+    assert out, f"{stem} has no written answer"
+    return out
+
+
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     import nbformat
     from test_grading import _copy_repo, _make, _meta, _reference_body
 
     repo = _copy_repo(tmp_path_factory.mktemp("report-course") / "repo")
+    _give_rubrics(repo / "book", MANUAL_NB)
     released = _make(repo, "release", timeout=900)
     assert released.returncode == 0, released.stdout + released.stderr
     usage = _make(repo, "grade", timeout=300)
@@ -745,3 +772,119 @@ def test_e2e_make_grade_without_submissions_prints_a_working_example(graded_clas
 def test_e2e_report_passes_the_browser_audit(browser, graded_class):
     shots = ROOT / "_build" / "screenshots" / "e2e"
     assert audit_report(browser, graded_class["out"], shots) == []
+
+
+@contextlib.contextmanager
+def formgrader(course: Path):
+    """nbgrader's formgrader (a Jupyter server extension) serving ``course``:
+    yields ``get(path) -> (status, html)``."""
+    import json
+    import os
+    import secrets
+    import socket
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = secrets.token_hex(16)
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(course / ".jupyter-config"),
+               JUPYTER_RUNTIME_DIR=str(course / ".jupyter-runtime"),
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    config = course / ".jupyter-config"
+    config.mkdir(exist_ok=True)
+    (config / "jupyter_server_config.json").write_text(json.dumps(
+        {"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": True}}}))
+    cmd = [str(Path(sys.executable).with_name("jupyter-server")), "--no-browser",
+           f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={course}",
+           f"--IdentityProvider.token={token}"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = (course / "formgrader.log").open("w")
+    proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def get(path: str):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                         headers={"Authorization": f"token {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if get("/api/status")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, \
+                (course / "formgrader.log").read_text()
+            time.sleep(0.5)
+        yield get
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.mark.grading
+def test_e2e_formgrader_shows_the_rubric_below_each_written_answer(graded_class):
+    """The instructor grading a written answer in nbgrader's formgrader sees its rubric
+    right below the student's answer (a read-only cell of the autograded notebook)."""
+    from nbgrader.api import Gradebook
+
+    import grading
+
+    course = graded_class["repo"] / "grading"
+    rubrics = grading.rubrics_of(__import__("nbformat").read(
+        next((graded_class["repo"] / "book").rglob(f"{MANUAL_NB}.ipynb")), as_version=4))
+    assert rubrics and all(RUBRIC_MARK in r[0]["criterion"] for r in rubrics.values())
+    assignment = next(r["assignment"] for r in graded_class["rows"]
+                      if r["exercise"].startswith(MANUAL_NB + "-"))
+    student = "Zoë Ångström"                       # wrote every answer (ANSWER)
+    sid = grading.student_id(student, set())
+    gb = Gradebook(f"sqlite:///{course / 'gradebook.db'}")
+    try:
+        submission = gb.find_submission_notebook(MANUAL_NB, assignment, sid).id
+    finally:
+        gb.close()
+    with formgrader(course) as get:
+        status, page = get(f"/formgrader/submissions/{submission}/")
+    assert status == 200, page[:2000]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    text = " ".join(text.split())
+    for gid, rubric in rubrics.items():
+        heading = f"Rubric for {gid}"
+        assert heading in text, (gid, text[:3000])
+        after = text.index(heading)
+        assert ANSWER in text[:after], f"{gid}: the rubric is not below the student's answer"
+        for item in rubric:
+            assert " ".join(item["criterion"].split()) in text[after:], item
+
+
+@pytest.mark.grading
+def test_e2e_rubric_reaches_neither_release_nor_feedback_nor_csv(graded_class):
+    repo, out = graded_class["repo"], graded_class["out"]
+    places = [p for p in (repo / "release").rglob("*") if p.is_file()
+              and p.suffix in (".ipynb", ".md", ".txt", ".html")]
+    places += list((out / "feedback").glob("*.html")) + [out / "grades.csv"]
+    places += [p for p in out.glob("*") if p.is_file() and p.suffix in (".html", ".csv")]
+    assert len(places) > 5
+    for p in places:
+        assert RUBRIC_MARK not in p.read_text(encoding="utf-8", errors="replace"), p
+    for z in (repo / "release").glob("*.zip"):
+        import zipfile
+
+        with zipfile.ZipFile(z) as zf:
+            for member in zf.namelist():
+                assert RUBRIC_MARK.encode() not in zf.read(member), (z.name, member)

@@ -214,3 +214,17 @@ def test_an_unanswered_written_answer_is_noted_and_a_written_one_is_not():
             cell.source = "Because the variance doubles."
     nb, notes = grading.repair(answered, released, chapter.exercises)
     assert not any("not answered" in notes[e.id] for e in manual)
+
+
+def test_a_deleted_written_answer_is_not_answered():
+    chapter = next(c for c in CHAPTERS if any(e.manual for e in c.exercises))
+    source = nbformat.read(chapter.path, as_version=4)
+    released = nbformat.from_dict(nbformat.reads(nbformat.writes(source), as_version=4))
+    answer_ids = {g.grade_id for e in chapter.exercises for g in e.cells if g.kind == "answer"}
+    submitted = copy.deepcopy(released)
+    submitted.cells = [c for c in submitted.cells
+                       if grading.nbgrader_meta(c).get("grade_id") not in answer_ids]
+    nb, notes = grading.repair(submitted, released, chapter.exercises)
+    for e in chapter.exercises:
+        if e.manual:
+            assert any(n.startswith("not answered") for n in notes[e.id]), notes[e.id]

@@ -221,10 +221,12 @@ def secrets(nb) -> dict[str, set[str]]:
     also occur outside the secret regions of the notebook (so that a shared line
     such as ``import math`` in a visible cell is not a false alarm).
     """
-    hidden, solution, public = set(), set(), set()
+    hidden, solution, public, rubric = set(), set(), set(), set()
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
         text = cell.source
+        for item in rubric_of(cell):
+            rubric.add(str(item.get("criterion", "")).strip())
         h = _between(text, BEGIN_HIDDEN, END_HIDDEN)
         s = _between(text, BEGIN_SOLUTION, END_SOLUTION)
         if cell.cell_type == "markdown" and meta.get("solution"):
@@ -240,7 +242,57 @@ def secrets(nb) -> dict[str, set[str]]:
     def keep(lines):
         return {ln for ln in lines if len(ln) >= 8 and _squash(ln) not in public_flat}
 
-    return {"hidden": keep(hidden), "solution": keep(solution)}
+    return {"hidden": keep(hidden), "solution": keep(solution), "rubric": keep(rubric)}
+
+
+def rubric_of(cell) -> list[dict]:
+    """The rubric of a manually graded answer (``metadata.lecture_kit.rubric``: a list of
+    ``{"points", "criterion"}``), or ``[]``. Instructor-only, like all of
+    ``metadata.lecture_kit``."""
+    rubric = ((cell.get("metadata", {}) or {}).get("lecture_kit") or {}).get("rubric")
+    return [r for r in rubric if isinstance(r, dict)] if isinstance(rubric, list) else []
+
+
+RUBRIC_TAG = "lecture-kit-rubric"
+
+
+def rubric_markdown(grade_id: str, points: float, rubric: list[dict]) -> str:
+    """The read-only cell shown to the instructor in formgrader below a written answer."""
+    lines = [f"**Rubric for {grade_id}** (instructor only, {points:g} points; not part of "
+             "the student's notebook or feedback)", ""]
+    for item in rubric:
+        p = item.get("points")
+        p_text = f"{p:g}" if isinstance(p, (int, float)) else str(p)
+        criterion = " ".join(str(item.get("criterion", "")).split())
+        lines.append(f"- **{p_text} {'point' if p == 1 else 'points'}**: {criterion}")
+    return "\n".join(lines)
+
+
+def insert_rubrics(nb, rubrics: dict[str, list[dict]]) -> int:
+    """Put a read-only markdown cell with the rubric after every written answer of ``nb``
+    that has one (``rubrics``: grade id -> rubric); return how many were inserted.
+    Idempotent: a rubric cell already in place is replaced."""
+    from nbformat.v4 import new_markdown_cell
+
+    nb.cells = [c for c in nb.cells if RUBRIC_TAG not in c.get("metadata", {}).get("tags", [])]
+    n, out = 0, []
+    for cell in nb.cells:
+        out.append(cell)
+        meta = nbgrader_meta(cell)
+        gid = meta.get("grade_id")
+        if gid in rubrics and rubrics[gid] and meta.get("grade") and meta.get("solution"):
+            out.append(new_markdown_cell(
+                rubric_markdown(gid, float(meta.get("points", 0) or 0), rubrics[gid]),
+                metadata={"editable": False, "deletable": False, "tags": [RUBRIC_TAG]}))
+            n += 1
+    nb.cells = out
+    return n
+
+
+def rubrics_of(chapter_nb) -> dict[str, list[dict]]:
+    """``{grade_id: rubric}`` of every manually graded answer of a source chapter."""
+    return {nbgrader_meta(c)["grade_id"]: rubric_of(c) for c in chapter_nb.cells
+            if nbgrader_meta(c).get("grade_id") and rubric_of(c)}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -299,7 +351,7 @@ def course_secrets(root: Path = ROOT) -> set[str]:
                 s = secrets(nbformat.read(path, as_version=4))
             except Exception:  # noqa: BLE001 - a chapter without nbgrader cells
                 continue
-            found |= s["hidden"] | s["solution"]
+            found |= s["hidden"] | s["solution"] | s["rubric"]
     return found
 
 
@@ -873,6 +925,8 @@ def repair(submitted, released, exercises: list[Exercise]):
                 nb.cells.insert(position(k), copy.deepcopy(rcell))
                 notes[exercise.id].append(f"{what} cell was deleted: the original was put "
                                           "back and run")
+            elif info.kind == "answer":
+                notes[exercise.id].append("not answered (the answer cell was deleted)")
             else:
                 notes[exercise.id].append(f"{what} was deleted")
             continue
@@ -1214,6 +1268,288 @@ def load_overrides(path: Path | None) -> dict[tuple[str, str], tuple[str, str]]:
             if student and exercise:
                 out[(student, exercise)] = ((line.get("score") or "as graded").strip(),
                                             (line.get("note") or "").strip())
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Grading many answers to one exercise at once (the mutation test)
+# ---------------------------------------------------------------------------
+
+STUB_CODE = "# YOUR CODE HERE\nraise NotImplementedError()"
+_SNAPSHOT_CELL = '''\
+def _lk_fresh_module():
+    import copy, re, sys, types
+    import numpy
+    mod = types.ModuleType("_lk_fresh")
+    keep_history = re.compile(r"^(_|__|___|_i|_ii|_iii|_i\\d+|_\\d+)$")
+    data = (numpy.ndarray, numpy.generic, numpy.random.Generator, numpy.random.RandomState,
+            numpy.random.BitGenerator, list, dict, set, tuple, bytearray)
+
+    def copied(value):
+        if isinstance(value, data):
+            try:
+                return copy.deepcopy(value)
+            except Exception:
+                return value
+        return value
+
+    ns = get_ipython().user_ns
+    saved = {k: copied(v) for k, v in ns.items() if k != "_lk_fresh_module"}
+
+    def reset(ns):
+        for k in list(ns):
+            if k not in saved and not keep_history.match(k):
+                del ns[k]
+        ns.update({k: copied(v) for k, v in saved.items()})
+
+    mod.reset = reset
+    sys.modules["_lk_fresh"] = mod
+
+
+_lk_fresh_module()
+del _lk_fresh_module'''
+_RESET_CELL = '__import__("sys").modules["_lk_fresh"].reset(get_ipython().user_ns)'
+
+
+def stub_solutions(source: str) -> str:
+    """``source`` with every ``### BEGIN/END SOLUTION`` region replaced by nbgrader's stub
+    (what a student who did not answer hands in)."""
+    out, inside = [], False
+    for line in source.splitlines():
+        if BEGIN_SOLUTION in line:
+            inside = True
+            indent = line[:len(line) - len(line.lstrip())]
+            out += [indent + s for s in STUB_CODE.splitlines()]
+        elif END_SOLUTION in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def strip_hidden(source: str) -> str:
+    """``source`` without its ``### BEGIN/END HIDDEN TESTS`` region (as released)."""
+    out, inside = [], False
+    for line in source.splitlines():
+        if BEGIN_HIDDEN in line:
+            inside = True
+        elif END_HIDDEN in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _cell_names(source: str):
+    """``(bound, free, defined)`` names of a code cell: names it binds at module level,
+    names it reads without binding them anywhere in the cell, and the names bound
+    by ``def``/``class``/``import`` (functions and modules rather than data).
+    ``None`` when the cell cannot be parsed (it is then always kept)."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except (SyntaxError, ValueError):
+        return None
+    bound, loaded, anywhere, defined = set(), set(), set(), set()
+
+    def visit(node, depth):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                loaded.add(node.id)
+            else:
+                anywhere.add(node.id)
+                if depth == 0:
+                    bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            anywhere.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for a in node.names:
+                name = a.asname or a.name.split(".")[0]
+                anywhere.add(name)
+                if depth == 0:
+                    bound.add(name)
+                    defined.add(name)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            anywhere.add(node.name)
+            if depth == 0:
+                bound.add(node.name)
+                defined.add(node.name)
+        inner = depth + isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                          ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                                          ast.GeneratorExp))
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(tree, 0)
+    return bound, loaded - anywhere - bound, defined
+
+
+def needed_cells(before: list[str], used: list[str]) -> list[int]:
+    """Indices of the cells of ``before`` (code run before an exercise, in order) that
+    the code in ``used`` depends on: a cell is kept when it binds a name that a kept
+    cell or ``used`` reads, or reads such a name that holds data (not a function or a
+    module), since it may change it (a random generator draws, an array is written);
+    cells that cannot be parsed are kept. The rest (plots, widgets, glue, printing
+    experiments whose results the exercise does not read) is left out."""
+    names = [_cell_names(src) for src in before]
+    data = set()
+    for n in names:
+        if n is not None:
+            data |= n[0] - n[2]
+    need: set[str] = set()
+    for src in used:
+        n = _cell_names(src)
+        if n is not None:
+            need |= n[1]
+    keep = []
+    for i in range(len(before) - 1, -1, -1):
+        n = names[i]
+        if n is None or n[0] & need or n[1] & need & data:
+            keep.append(i)
+            if n is not None:
+                need |= n[1]
+    return sorted(keep)
+
+
+@dataclass
+class VariantGrade:
+    """How ``grade`` would score one answer to one coding exercise."""
+
+    score: float
+    max_score: float
+    reasons: list[str]
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return self.score == self.max_score and not self.flags
+
+
+def coding_exercises(root: Path = ROOT) -> list[tuple[Path, str]]:
+    """``[(chapter path, exercise id)]`` of every autograded coding exercise of the book
+    (the exercises of ``discover``: the parts of ``_toc.yml``, nbgrader metadata)."""
+    return [(c.path, e.id) for a in discover(root) for c in a.chapters for e in c.exercises
+            if any(x.kind == "solution" for x in e.cells)
+            and any(x.kind == "tests" for x in e.cells)]
+
+
+def exercise_meta(chapter_nb, exercise_id: str) -> dict:
+    """``metadata.lecture_kit`` of the exercise's solution cell (forbidden, mutants), or {}."""
+    for cell in chapter_nb.cells:
+        m = nbgrader_meta(cell)
+        gid = m.get("grade_id") or ""
+        match = EXERCISE_ID.match(gid)
+        if m.get("solution") and not m.get("grade") and match \
+                and match.group("exercise") == exercise_id:
+            return dict(cell.get("metadata", {}).get("lecture_kit") or {})
+    return {}
+
+
+def grade_variants(chapter: Path, exercise_id: str, answers: dict[str, str],
+                   timeout: int = DEFAULT_TIMEOUT,
+                   whole_chapter: bool = False) -> dict[str, VariantGrade]:
+    """Grade several answers to one coding exercise as ``grade`` grades a student's cell.
+
+    ``answers`` maps a name to the full source of the solution cell. What runs is
+    what the grader runs for that exercise: the chapter's code cells before the
+    solution cell (as released: other solutions are stubs), the answer, then the
+    exercise's test cells in their original form (hidden tests included), in one
+    Python kernel driven by :class:`RobustExecute` (time limit per cell, restart
+    after a crash). Of the cells before the exercise only those its code depends
+    on run (:func:`needed_cells`; ``whole_chapter=True`` runs them all, as
+    ``grade`` does), once; each answer then runs
+    with its tests in a fresh copy of the namespace they left (arrays, random
+    generators and containers copied, so an answer that modifies them cannot
+    influence the next). Each test cell is scored by nbgrader's own rule
+    (``nbgrader.utils.determine_grade``), and an answer that the tamper scan flags
+    (a name the exercise forbids, ...) scores 0, as in ``grade``.
+    """
+    import tempfile
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+    from nbgrader.utils import determine_grade
+
+    nb = nbformat.read(chapter, as_version=4)
+    exercise = next((e for e in exercises_of(nb, chapter.stem) if e.id == exercise_id), None)
+    if exercise is None:
+        raise ValueError(f"{chapter.name} has no exercise {exercise_id!r}")
+    by_id = {c.grade_id: c for c in exercise.cells}
+    solution = next((c.grade_id for c in exercise.cells if c.kind == "solution"), None)
+    if solution is None:
+        raise ValueError(f"{exercise_id} has no solution code cell")
+    start = next(i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id") == solution)
+    sources = [stub_solutions(c.source) if nbgrader_meta(c).get("solution") else c.source
+               for c in nb.cells[:start] if c.cell_type == "code"]
+    tests = [c for c in nb.cells[start + 1:] if c.cell_type == "code"
+             and by_id.get(nbgrader_meta(c).get("grade_id")) is not None
+             and by_id[nbgrader_meta(c)["grade_id"]].kind == "tests"]
+    if not whole_chapter:
+        sources = [sources[i] for i in needed_cells(
+            sources, list(answers.values()) + [t.source for t in tests])]
+    before = [new_code_cell(src) for src in sources]
+    # the tamper scan, with the context of the released notebook
+    released = copy.deepcopy(nb)
+    for cell in released.cells:
+        if cell.cell_type == "code":
+            cell.source = strip_hidden(stub_solutions(cell.source))
+    aliases, protected = context_of(released)
+    forbidden = forbidden_of(nb).get(solution, [])
+    public = {nbgrader_meta(c).get("grade_id"): c.source for c in released.cells}
+
+    cells = before + [new_code_cell(_SNAPSHOT_CELL)]
+    where: dict[str, list[int]] = {}
+    for name, source in answers.items():
+        cells.append(new_code_cell(_RESET_CELL))
+        cells.append(new_code_cell(source))
+        where[name] = []
+        for t in tests:
+            where[name].append(len(cells))
+            cells.append(new_code_cell(t.source, metadata={"nbgrader": dict(nbgrader_meta(t))}))
+    run = new_notebook(cells=cells)
+    run.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                  "language": "python"}
+    env = dict(os.environ)
+    os.environ.update(LECTURE_KIT_EXPLORERS="live", MPLBACKEND="Agg",
+                      OPENBLAS_NUM_THREADS="1", PYDEVD_DISABLE_FILE_VALIDATION="1",
+                      PYTHONPATH=os.pathsep.join(p for p in (str(ROOT),
+                                                             env.get("PYTHONPATH")) if p))
+    try:
+        with tempfile.TemporaryDirectory(prefix="lk-variants-") as home:
+            executor = robust_execute()(timeout=timeout, kernel_name="python3",
+                                        notebook_budget=max(600, 20 * timeout * len(answers)))
+            executor.log.setLevel(logging.ERROR)
+            run, _ = executor.preprocess(run, {"metadata": {"path": home}})
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
+    setup = [c for c in run.cells[len(before):] if c.source in (_SNAPSHOT_CELL, _RESET_CELL)]
+    broken = [_outcome(c) for c in setup if _outcome(c) is not None]
+    if broken:
+        raise RuntimeError(f"{exercise_id}: the grader's namespace reset failed: {broken[0][:2]}")
+    out: dict[str, VariantGrade] = {}
+    max_score = sum(c.points for c in exercise.cells if c.kind == "tests")
+    for name, source in answers.items():
+        score, reasons = 0.0, []
+        for j in where[name]:
+            cell = run.cells[j]
+            got, _ = determine_grade(cell)
+            score += float(got or 0)
+            result = _outcome(cell)
+            info = by_id[nbgrader_meta(cell)["grade_id"]]
+            if result is not None:
+                reasons.append(describe_failure(info, result, public.get(info.grade_id, ""),
+                                                set()))
+        wide, local = scan_solution(source, aliases, protected, forbidden)
+        flags = wide + local
+        if flags:
+            reasons.insert(0, f"needs review: {'; '.join(flags)}; scored 0 (the tests as run "
+                              f"gave {score:g} / {max_score:g})")
+            score = 0.0
+        out[name] = VariantGrade(score, max_score, reasons, flags)
     return out
 
 
@@ -1689,8 +2025,11 @@ def describe_failure(info: GradedCell, outcome, public_source: str, secret: set[
     return scrub(text, secret, f"{where} failed")
 
 
-def sanitize_autograded(path: Path) -> None:
-    """Rewrite an autograded notebook (written by the worker) without active content."""
+def sanitize_autograded(path: Path, rubrics: dict[str, list[dict]] | None = None) -> None:
+    """Rewrite an autograded notebook (written by the worker) without active content,
+    with the rubric of each written answer below it for the instructor (formgrader
+    shows the autograded notebooks; the student's feedback is made from the gradebook,
+    never from these files)."""
     import nbformat
 
     try:
@@ -1699,6 +2038,7 @@ def sanitize_autograded(path: Path) -> None:
         path.unlink(missing_ok=True)
         return
     sanitize_notebook(nb)
+    insert_rubrics(nb, rubrics or {})
     tmp = path.with_suffix(".tmp")
     nbformat.write(nb, tmp)
     os.replace(tmp, path)
@@ -1809,7 +2149,7 @@ def rows_for(assignment: Assignment, name: str, sid: str, prep: Prepared, outcom
                     status = "not_graded"
                 else:
                     untouched = any(r.startswith("not attempted") for r in reasons)
-                    unanswered = "not answered" in reasons
+                    unanswered = any(r.startswith("not answered") for r in reasons)
                     failures, all_ran, has_tests, manual = [], True, False, False
                     for info in exercise.cells:
                         if not info.graded:
@@ -1855,14 +2195,20 @@ def rows_for(assignment: Assignment, name: str, sid: str, prep: Prepared, outcom
                             f"{score:g} / {exercise.max_score:g}"
                         override = overrides.get((name, exercise.id)) or \
                             overrides.get((sid, exercise.id))
-                        if override is None:
+                        if override is None and score is None:
+                            # a written answer in a notebook with a flagged cell
+                            reasons = [f"needs review: {'; '.join(dict.fromkeys(flags))}; the "
+                                       "written answer is to be graded by hand once that is "
+                                       "resolved"] + [r for r in reasons
+                                                      if not r.startswith("to be graded")]
+                            status = "needs_review"
+                        elif override is None:
                             # the row scores 0: it must not say "all tests passed"
                             reasons = [f"needs review: {'; '.join(dict.fromkeys(flags))}; "
                                        f"scored 0 until an instructor overrides it (the "
                                        f"tests as run gave {as_run})"] + \
                                 [r for r in reasons if r != "all tests passed"]
-                            score, status = (0.0 if score is not None else None), \
-                                "needs_review"
+                            score, status = 0.0, "needs_review"
                         else:
                             value, note = override
                             if value != "as graded":
@@ -2090,9 +2436,13 @@ def grade(submissions: Path, root: Path = ROOT, out: Path | None = None,
     finally:
         box.close()             # every process of every slot is dead after this
     # ---- from here on no student code runs: read results, write them once ----
+    rubrics: dict[str, dict[str, list[dict]]] = {}
+    for assignment in wanted:
+        for c in assignment.chapters:
+            rubrics[c.path.name] = rubrics_of(nbformat.read(c.path, as_version=4))
     for (name, assignment_name), prep in state.items():
         for f in (course / "autograded" / ids[name] / assignment_name).glob("*.ipynb"):
-            sanitize_autograded(f)
+            sanitize_autograded(f, rubrics.get(f.name, {}))
     over = load_overrides(overrides_path)
     rows: list[Row] = []
     for assignment in wanted:
