@@ -35,7 +35,7 @@ def test_one_rounding_when_blas_is_there(dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_in_place_any_layout_and_within_an_ulp(monkeypatch, blas, dtype):
     if not blas:
-        monkeypatch.setattr(numerics, "_blas", None)
+        monkeypatch.setattr(numerics, "BLAS", None)
     rng = np.random.default_rng(1)
     base = rng.standard_normal((6, 8)).astype(dtype)
     before = base.copy()
