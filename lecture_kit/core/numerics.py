@@ -21,9 +21,11 @@ import math
 import numpy as np
 
 try:  # optional accelerator: BLAS axpy (SciPy), one fused pass, PyTorch's rounding
-    from scipy.linalg import blas as _blas
+    from scipy.linalg import blas as BLAS
 except ImportError:  # pragma: no cover - depends on the environment
-    _blas = None
+    BLAS = None
+#: SciPy's BLAS wrappers (``scipy.linalg.blas``) when SciPy is installed, else
+#: ``None``: :func:`add_scaled` then takes NumPy's two passes.
 
 __all__ = [
     "add_scaled",
@@ -246,15 +248,15 @@ def add_scaled(y, x, a):
     >>> add_scaled(y, np.array([10.0, 20.0]), 0.5)
     array([ 6., 12.])
     """
-    name = _AXPY.get(y.dtype) if _blas is not None else None
+    name = _AXPY.get(y.dtype) if BLAS is not None else None
     if name is None or x.dtype != y.dtype or y.size == 0:
         y += a * x
         return y
     xc = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
     if y.flags.c_contiguous:
-        getattr(_blas, name)(xc, y.reshape(-1), a=a)
+        getattr(BLAS, name)(xc, y.reshape(-1), a=a)
     else:
         yc = np.ascontiguousarray(y)
-        getattr(_blas, name)(xc, yc.reshape(-1), a=a)
+        getattr(BLAS, name)(xc, yc.reshape(-1), a=a)
         y[...] = yc
     return y
