@@ -53,6 +53,7 @@ from .core.validation import (as_generator, check_choice, check_float_dtype, che
 
 __all__ = [
     "calculate_gain",
+    "fans",
     "xavier_std",
     "xavier_bound",
     "he_std",
@@ -174,6 +175,62 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
         slope = _check_real(param, "param (negative slope)")
         return float(_activations.get("leaky_relu", negative_slope=slope).gain)
     return float(_activations.get(nonlinearity).gain)  # each activation declares its gain
+
+
+def fans(shape) -> tuple[int, int]:
+    r"""``(fan_in, fan_out)`` of a weight tensor stored in PyTorch's layout.
+
+    A linear weight is ``(out_features, in_features)``; a convolution weight is
+    ``(out_channels, in_channels, *kernel)``. Each output of a convolution sums
+    over ``in_channels`` times the kernel's positions, and each input feeds
+    ``out_channels`` times as many, so
+
+    .. math::
+        n_\text{in} = C_\text{in} \prod_i k_i, \qquad
+        n_\text{out} = C_\text{out} \prod_i k_i
+        \quad(k^2 C \text{ for a } k \times k \text{ kernel}).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        At least two dimensions (PyTorch refuses fewer); every size >= 0.
+
+    Returns
+    -------
+    (int, int)
+        The fans, by PyTorch's rule ``torch.nn.init._calculate_fan_in_and_fan_out``.
+
+    Notes
+    -----
+    The rule reads dimensions 0 and 1 whatever the layer, as PyTorch does:
+    for a grouped convolution ``(C_out, C_in/groups, k, k)`` it gives
+    :math:`C_\text{in} k^2/\text{groups}`, the true fan-in; for a transposed
+    convolution, stored ``(C_in, C_out/groups, k, k)``, the two names are
+    swapped with respect to the data flow. This package's own matrices are
+    ``(fan_in, fan_out)`` (used as ``x @ W``): their fans are
+    ``fans(W.T.shape)``, or simply ``W.shape``.
+
+    Examples
+    --------
+    >>> fans((64, 3, 3, 3))          # a 3x3 convolution from 3 to 64 channels
+    (27, 576)
+    >>> fans((10, 784))              # nn.Linear(784, 10).weight
+    (784, 10)
+    """
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise TypeError(f"shape must be a tuple of integers, got {shape!r}") from None
+    for d in dims:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral):
+            raise TypeError(f"shape must be a tuple of integers, got {shape!r}")
+        if d < 0:
+            raise ValueError(f"shape has a negative size: {shape!r}")
+    if len(dims) < 2:
+        raise ValueError(f"fans need a weight with at least 2 dimensions, got shape {dims} "
+                         "(PyTorch refuses fewer too)")
+    receptive = math.prod(int(d) for d in dims[2:])
+    return int(dims[1]) * receptive, int(dims[0]) * receptive
 
 
 def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:

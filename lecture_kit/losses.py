@@ -197,7 +197,16 @@ def _targets_for(labels, batch: int, classes: int, work: np.dtype):
     )
 
 
-def cross_entropy(logits, labels):
+def _check_smoothing(value) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise TypeError(f"label_smoothing must be a real number, got {value!r}")
+    if not 0.0 <= float(value) <= 1.0:  # NaN fails this too
+        raise ValueError(f"label_smoothing must be in [0, 1], got {value!r}")
+    return float(value)
+
+
+def cross_entropy(logits, labels, label_smoothing=0.0):
     r"""Softmax cross-entropy from logits, averaged over the batch, and its gradient.
 
     For a batch of :math:`B` rows of logits :math:`z_{b} \in \mathbb{R}^K` and
@@ -222,6 +231,11 @@ def cross_entropy(logits, labels):
         Either integer class indices of shape ``(batch,)`` with values in
         ``[0, classes)``, or one-hot rows / probabilities of shape
         ``(batch, classes)`` with entries in ``[0, 1]``.
+    label_smoothing : float, default 0.0
+        :math:`\varepsilon \in [0, 1]`: the target becomes
+        :math:`(1 - \varepsilon)\,y + \varepsilon/K`, as in PyTorch's
+        ``F.cross_entropy(..., label_smoothing=eps)`` (for class indices and
+        for probability targets alike).
 
     Returns
     -------
@@ -252,6 +266,19 @@ def cross_entropy(logits, labels):
     to every logit of a row, and so the gradient rows sum to zero for
     normalised targets.
 
+    Label smoothing in one line: with :math:`u = (1/K, \dots, 1/K)`, the loss
+    against the smoothed target is :math:`(1 - \varepsilon)\,\mathrm{CE}(y) +
+    \varepsilon\,\mathrm{CE}(u)` (cross-entropy is linear in the target), and
+    the gradient is :math:`(\operatorname{softmax}(z) - y_\varepsilon)/B` with
+    :math:`y_\varepsilon` the smoothed target. Its minimum over the logits is
+    finite for :math:`\varepsilon > 0` (every target entry is at least
+    :math:`\varepsilon/K`).
+
+    References
+    ----------
+    Szegedy, Vanhoucke, Ioffe, Shlens & Wojna (2016), "Rethinking the inception
+    architecture for computer vision", CVPR (label smoothing).
+
     Examples
     --------
     >>> value, grad = cross_entropy(np.array([[0.0, 0.0]]), np.array([1]))
@@ -259,6 +286,8 @@ def cross_entropy(logits, labels):
     (0.693147, array([[ 0.5, -0.5]]))
     >>> float(cross_entropy(np.array([[1e4, -1e4]]), np.array([1]))[0])
     20000.0
+    >>> print(cross_entropy(np.array([[0.0, 0.0]]), np.array([1]), label_smoothing=0.5)[1])
+    [[ 0.25 -0.25]]
     """
     z = as_float_array(logits, "logits")
     if z.ndim != 2:
@@ -267,6 +296,10 @@ def cross_entropy(logits, labels):
     batch, classes = z.shape
     work = _work_dtype(z.dtype)
     kind, y = _targets_for(labels, batch, classes, work)
+    eps = _check_smoothing(label_smoothing)
+    if eps:  # the smoothed target is a probability target
+        onehot = y if kind == "prob" else np.eye(classes, dtype=work)[y]
+        kind, y = "prob", (onehot * (1 - eps) + eps / classes).astype(work, copy=False)
 
     zw = z.astype(work, copy=False)
     log_p = _nx.log_softmax(zw, axis=1)  # finite for finite logits

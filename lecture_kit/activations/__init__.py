@@ -35,12 +35,14 @@ Where things are
 The classes live by family: :mod:`.saturating` (sigmoid, tanh, ...),
 :mod:`.rectifiers` (ReLU and the leaky rectifiers, one implementation),
 :mod:`.exponential` (ELU, SELU, CELU), :mod:`.smooth` (softplus, swish, GELU,
-Mish, hard swish); :mod:`.vector` holds softmax, log-softmax and maxout. Defining
+Mish, hard swish); :mod:`.vector` holds softmax, log-softmax, maxout and the
+gated units (GLU, SwiGLU, GEGLU). Defining
 a subclass of :class:`Activation` with a ``name`` registers it (in
 :data:`REGISTRY`), in the order the course meets them.
 
-Non-elementwise activations are functions: :func:`softmax`, :func:`log_softmax`
-and :func:`maxout`, each with a vector-Jacobian product (``*_vjp``, what
+Non-elementwise activations are functions: :func:`softmax`, :func:`log_softmax`,
+:func:`maxout` and the gated units :func:`gated` (:func:`glu`, :func:`swiglu`,
+:func:`geglu`: the first half of an axis times a gate of the second), each with a vector-Jacobian product (``*_vjp``, what
 backpropagation needs) and a Jacobian-vector product (``*_jvp``).
 
 Numerics, the same for every function of this module
@@ -87,6 +89,8 @@ from .smooth import GELU, HardSwish, Mish, SiLU, Softplus, Swish
 from .linear import Identity
 from .vector import (log_softmax, log_softmax_jvp, log_softmax_vjp, logsumexp, maxout,
                      maxout_jvp, maxout_vjp, softmax, softmax_jacobian, softmax_jvp, softmax_vjp)
+from .vector import (GATES, gated, gated_jvp, gated_vjp, geglu, geglu_jvp, geglu_vjp, glu,
+                     glu_jvp, glu_vjp, swiglu, swiglu_jvp, swiglu_vjp)
 from ..core.validation import as_float_array, check_same_shape, restore_scalar  # noqa: F401 (were importable here)
 from .properties import (ActivationProperties, format_property_table, probe, properties,
                          property_table)
@@ -114,6 +118,11 @@ __all__ = [
     "maxout",
     "maxout_vjp",
     "maxout_jvp",
+    "GATES",
+    "gated", "gated_vjp", "gated_jvp",
+    "glu", "glu_vjp", "glu_jvp",
+    "swiglu", "swiglu_vjp", "swiglu_jvp",
+    "geglu", "geglu_vjp", "geglu_jvp",
     "Sigmoid", "Tanh", "Softsign", "LogSigmoid", "HardSigmoid", "HardTanh",
     "ReLU", "LeakyRectifier", "LeakyReLU", "PReLU", "RReLU", "ReLU6",
     "ELU", "SELU", "CELU",

@@ -1,4 +1,4 @@
-r"""Vector activations: softmax, log-softmax and maxout, with their VJPs and JVPs.
+r"""Vector activations: softmax, log-softmax, maxout and the gated units, with VJPs and JVPs.
 
 These act on a whole axis, not elementwise, so they are functions rather than
 :class:`~lecture_kit.activations.Activation` objects. The arithmetic is the
@@ -6,6 +6,10 @@ stable kernel of :mod:`lecture_kit.core.numerics`; :mod:`lecture_kit.losses`
 uses these same functions. Each comes with a vector-Jacobian product
 (``*_vjp``, what backpropagation needs) and a Jacobian-vector product
 (``*_jvp``).
+
+The gated units (:func:`gated`; :func:`glu`, :func:`swiglu`, :func:`geglu`)
+split an axis into two halves and multiply the first by an elementwise gate of
+the second; the gate is any activation of the registry.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 from ..core.validation import restore_scalar
 from ..core import numerics as _nx
 from ..core.validation import as_float_array, check_same_shape, working_dtype
+from ._base import as_activation
 
 __all__ = [
     "softmax",
@@ -30,6 +35,19 @@ __all__ = [
     "maxout",
     "maxout_vjp",
     "maxout_jvp",
+    "GATES",
+    "gated",
+    "gated_vjp",
+    "gated_jvp",
+    "glu",
+    "glu_vjp",
+    "glu_jvp",
+    "swiglu",
+    "swiglu_vjp",
+    "swiglu_jvp",
+    "geglu",
+    "geglu_vjp",
+    "geglu_jvp",
 ]
 
 
@@ -373,3 +391,206 @@ def maxout_jvp(z, u, pieces, axis=-1):
     idx = np.argmax(groups, axis=-1)[..., None]
     picked = np.take_along_axis(u_groups, idx, axis=-1)[..., 0]
     return _cast_back(np.moveaxis(picked, -1, axis), arr)
+
+# ---------------------------------------------------------------------------
+# Gated linear units: GLU, SwiGLU, GEGLU (one rule, three gates)
+# ---------------------------------------------------------------------------
+
+#: The gate of each named gated unit: (activation name, parameters).
+GATES = {"glu": ("sigmoid", {}), "swiglu": ("silu", {}), "geglu": ("gelu", {})}
+
+
+def _gate(gate, params, who):
+    return as_activation(gate, where=f"{who}: gate", **params)
+
+
+def _halves(work, axis, who):
+    """Split ``axis`` into its first half ``a`` (the value) and second half ``b`` (the gate)."""
+    n = work.shape[axis]
+    if n % 2:
+        raise ValueError(f"{who}: axis {axis} has odd length {n}; a gated unit splits it "
+                         f"into two halves of equal length")
+    return np.split(work, 2, axis=axis)
+
+
+def _gate_values(g, b, work):
+    """``g(b)`` and ``g'(b)`` as arrays of the working dtype (a student's gate may widen)."""
+    return (np.asarray(g(b)).astype(work.dtype, copy=False),
+            np.asarray(g.grad(b)).astype(work.dtype, copy=False))
+
+
+def gated(z, gate="sigmoid", axis=-1, **params):
+    r"""A gated linear unit: the first half of ``z`` times the gate of the second half.
+
+    .. math::
+        \mathbf z = (\mathbf a, \mathbf b) \;\text{(split along ``axis``)},
+        \qquad h = \mathbf a \odot g(\mathbf b)
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations; the length of ``axis`` must be even (``2m``).
+    gate : str or Activation
+        The elementwise gate :math:`g`, a registry name (``"sigmoid"``: GLU,
+        ``"silu"``: SwiGLU, ``"gelu"``: GEGLU, ``"relu"``: ReGLU,
+        ``"identity"``: the bilinear unit) or an activation object.
+    axis : int
+        The unit axis (default: the last), as PyTorch's ``dim``.
+    **params
+        Parameters of a named gate (``approximate="tanh"`` for GELU).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``z`` except ``axis``, whose length is halved; ``z``'s dtype.
+
+    Notes
+    -----
+    The first half is the value and the second the gate, as in
+    ``torch.nn.functional.glu``. In a transformer feed-forward block the two
+    halves are two linear maps of the same input, :math:`\mathbf a = \mathbf
+    xW`, :math:`\mathbf b = \mathbf xV`: ``gated(x @ np.concatenate([W, V],
+    axis=1))`` is :math:`(\mathbf xW) \odot g(\mathbf xV)`.
+
+    References
+    ----------
+    Dauphin, Fan, Auli & Grangier (2017), "Language modeling with gated
+    convolutional networks", ICML; Shazeer (2020), "GLU variants improve
+    transformer", arXiv:2002.05202.
+
+    Examples
+    --------
+    >>> print(gated(np.array([2.0, -3.0, 0.0, 1e4])))   # a = (2, -3), b = (0, 1e4)
+    [ 1. -3.]
+    """
+    arr, work, axis = _prepare_vector(z, axis, "gated")
+    g = _gate(gate, params, "gated")
+    a, b = _halves(work, axis, "gated")
+    return _cast_back(a * _gate_values(g, b, work)[0], arr)
+
+
+def gated_vjp(z, v, gate="sigmoid", axis=-1, **params):
+    r"""Vector-Jacobian product of :func:`gated`: the gradient with respect to both halves.
+
+    .. math::
+        \frac{\partial L}{\partial \mathbf a} = \mathbf v \odot g(\mathbf b),
+        \qquad
+        \frac{\partial L}{\partial \mathbf b} = \mathbf v \odot \mathbf a \odot g'(\mathbf b)
+
+    Parameters
+    ----------
+    z : array_like
+        Input of the unit.
+    v : array_like
+        Upstream gradient :math:`\partial L/\partial h`, the output's shape.
+    gate, axis, **params :
+        As in :func:`gated`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``z``: the two halves concatenated along ``axis``.
+
+    Examples
+    --------
+    >>> print(gated_vjp(np.array([2.0, 0.0]), np.array([1.0])))   # sigma(0), 2 sigma'(0)
+    [0.5 0.5]
+    """
+    arr, work, axis = _prepare_vector(z, axis, "gated_vjp")
+    g = _gate(gate, params, "gated_vjp")
+    a, b = _halves(work, axis, "gated_vjp")
+    v = as_float_array(v, "v")
+    if v.shape != a.shape:
+        raise ValueError(f"gated_vjp: v must have the output shape {a.shape}, got {v.shape}")
+    v = v.astype(work.dtype, copy=False)
+    gb, dgb = _gate_values(g, b, work)
+    return _cast_back(np.concatenate([v * gb, v * a * dgb], axis=axis), arr)
+
+
+def gated_jvp(z, u, gate="sigmoid", axis=-1, **params):
+    r"""Jacobian-vector product of :func:`gated`: :math:`\mathbf u_a \odot g(\mathbf b) +
+    \mathbf a \odot g'(\mathbf b) \odot \mathbf u_b`, with ``u`` split as ``z``.
+
+    Examples
+    --------
+    >>> print(gated_jvp(np.array([2.0, 0.0]), np.array([1.0, 1.0])))   # 0.5 + 2 * 0.25
+    [1.]
+    """
+    arr, work, axis = _prepare_vector(z, axis, "gated_jvp")
+    g = _gate(gate, params, "gated_jvp")
+    a, b = _halves(work, axis, "gated_jvp")
+    ua, ub = np.split(_second(u, arr, work, "u"), 2, axis=axis)
+    gb, dgb = _gate_values(g, b, work)
+    return _cast_back(ua * gb + a * dgb * ub, arr)
+
+
+def glu(z, axis=-1):
+    r"""GLU: :math:`\mathbf a \odot \sigma(\mathbf b)`, exactly ``torch.nn.functional.glu``.
+
+    :func:`gated` with the sigmoid gate; ``glu_vjp(z, v, axis)`` and
+    ``glu_jvp(z, u, axis)`` are its derivatives.
+
+    Examples
+    --------
+    >>> print(glu(np.array([[4.0, 2.0], [1e4, -1e4]]), axis=0))   # a = row 0, b = row 1
+    [[4. 0.]]
+    """
+    return gated(z, "sigmoid", axis)
+
+
+def glu_vjp(z, v, axis=-1):
+    """Vector-Jacobian product of :func:`glu` (see :func:`gated_vjp`)."""
+    return gated_vjp(z, v, "sigmoid", axis)
+
+
+def glu_jvp(z, u, axis=-1):
+    """Jacobian-vector product of :func:`glu` (see :func:`gated_jvp`)."""
+    return gated_jvp(z, u, "sigmoid", axis)
+
+
+def swiglu(z, axis=-1):
+    r"""SwiGLU: :math:`\mathbf a \odot \operatorname{SiLU}(\mathbf b)`, the gate of LLaMA and PaLM.
+
+    :math:`\operatorname{SiLU}(b) = b\,\sigma(b)`; equal to ``a * F.silu(b)`` in
+    PyTorch, which has no function of this name.
+
+    Examples
+    --------
+    >>> print(swiglu(np.array([3.0, 0.0])))   # SiLU(0) = 0 closes the gate
+    [0.]
+    """
+    return gated(z, "silu", axis)
+
+
+def swiglu_vjp(z, v, axis=-1):
+    """Vector-Jacobian product of :func:`swiglu` (see :func:`gated_vjp`)."""
+    return gated_vjp(z, v, "silu", axis)
+
+
+def swiglu_jvp(z, u, axis=-1):
+    """Jacobian-vector product of :func:`swiglu` (see :func:`gated_jvp`)."""
+    return gated_jvp(z, u, "silu", axis)
+
+
+def geglu(z, axis=-1, approximate="none"):
+    r"""GEGLU: :math:`\mathbf a \odot \operatorname{GELU}(\mathbf b)`, ``a * F.gelu(b)``.
+
+    ``approximate="tanh"`` uses the tanh form of GELU (``F.gelu(b,
+    approximate="tanh")``).
+
+    Examples
+    --------
+    >>> print(geglu(np.array([2.0, 1e4])))   # GELU(1e4) = 1e4
+    [20000.]
+    """
+    return gated(z, "gelu", axis, approximate=approximate)
+
+
+def geglu_vjp(z, v, axis=-1, approximate="none"):
+    """Vector-Jacobian product of :func:`geglu` (see :func:`gated_vjp`)."""
+    return gated_vjp(z, v, "gelu", axis, approximate=approximate)
+
+
+def geglu_jvp(z, u, axis=-1, approximate="none"):
+    """Jacobian-vector product of :func:`geglu` (see :func:`gated_jvp`)."""
+    return gated_jvp(z, u, "gelu", axis, approximate=approximate)
