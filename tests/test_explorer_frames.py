@@ -1,0 +1,217 @@
+"""Every explorer of the book, drawn as the book draws it: budget, live controls, alt text, layout.
+
+The explorers are found in the chapters themselves (every code cell that is a
+call ``widgets.<name>_explorer(...)``), so a new explorer is checked with no
+list to edit. Each is drawn once (its static form, at device-pixel-ratio 2) and
+then checked:
+
+* **budget**: the HTML of the explorer (frames included) is at most
+  :data:`EXPLORER_BUDGET` bytes; the sizes are printed (``pytest -s`` or the
+  captured output of a failure shows them);
+* **no dead control**: moving one control with the others at their initial
+  values gives a distinct picture at every position of a choice and at no
+  fewer than 3 positions of a slider (a slider with fewer than 3 values fails);
+* **alt text with a result**: the alternative text of every distinct picture
+  ends with ``Result: ...`` stating a computed number that is not merely one of
+  the control values shown;
+* **layout**: no text clipped by the figure edge or cut between panels, no
+  legend over data, no font below 9 CSS pt at the natural size
+  (:func:`lecture_kit.explorer.layout_problems`).
+
+Each check is also run on a planted bad explorer and must fail there.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+import numpy as np
+import pytest
+
+from _book import ROOT, book_notebooks
+from lecture_kit import widgets
+from lecture_kit.explorer import Explorer, Slider
+
+pytestmark = pytest.mark.explorers
+
+EXPLORER_BUDGET = 400 * 1024          # bytes of HTML per explorer, frames included
+MIN_SLIDER_POSITIONS = 3
+NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def book_explorer_calls() -> list[tuple[str, str]]:
+    """``(id, source)`` of every code cell of the chapters that builds an explorer."""
+    import nbformat
+
+    calls = []
+    for path in book_notebooks():
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            src = cell.source.strip()
+            try:
+                tree = ast.parse(src)
+            except SyntaxError:
+                continue
+            if (len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr)
+                    and isinstance(tree.body[0].value, ast.Call)
+                    and re.fullmatch(r"widgets\.\w+_explorer", ast.unparse(tree.body[0].value.func))):
+                rel = path.relative_to(ROOT / "book").with_suffix("")
+                calls.append((f"{rel}:{cell.get('id', len(calls))}", src))
+    return calls
+
+
+CALLS = book_explorer_calls()
+_DRAWN: dict = {}
+
+
+def drawn(source: str):
+    """``(explorer, html, payload)`` for a cell's explorer, drawn once per run."""
+    if source not in _DRAWN:
+        exp = eval(source, {"widgets": widgets})          # noqa: S307 - our own notebooks
+        html = exp.static_html()
+        _DRAWN[source] = (exp, html, payload_of(html))
+    return _DRAWN[source]
+
+
+def payload_of(html: str) -> dict:
+    match = re.search(r'<script type="application/json" class="lk-explorer-data">(.*?)</script>',
+                      html, re.S)
+    return json.loads(match.group(1).replace("<\\/", "</"))
+
+
+# ---------------------------------------------------------------------------
+# the checks, as functions (each also run on a planted bad explorer below)
+# ---------------------------------------------------------------------------
+
+def dead_controls(exp: Explorer, payload: dict) -> list[str]:
+    """Controls that, moved alone from the initial values, give too few distinct pictures."""
+    sizes = payload["sizes"]
+    start = [c.initial_index for c in exp.controls]
+    problems = []
+    for k, control in enumerate(exp.controls):
+        pictures = set()
+        for i in range(sizes[k]):
+            idx = list(start)
+            idx[k] = i
+            flat = 0
+            for j, n in zip(idx, sizes):
+                flat = flat * n + j
+            pictures.add(payload["index"][flat])
+        need = (MIN_SLIDER_POSITIONS if isinstance(control, Slider) else max(2, sizes[k]))
+        if sizes[k] < need or len(pictures) < need:
+            problems.append(f"control {control.name!r} has {sizes[k]} positions giving "
+                            f"{len(pictures)} distinct pictures (needs {need})")
+    return problems
+
+
+def alts_without_result(exp: Explorer, payload: dict) -> list[str]:
+    """Pictures whose alt text has no ``Result:`` with a computed number."""
+    problems = []
+    shown = {tok for labels in payload["labels"] for label in labels
+             for tok in NUMBER.findall(label)}
+    for f, alt in enumerate(payload["alts"]):
+        if "Result: " not in alt:
+            problems.append(f"picture {f}: no 'Result:' in {alt[:80]!r}")
+            continue
+        result = alt.split("Result: ", 1)[1]
+        computed = [t for t in NUMBER.findall(result) if t not in shown]
+        if not computed:
+            problems.append(f"picture {f}: the result {result!r} states no computed number")
+    return problems
+
+
+def over_budget(html: str) -> list[str]:
+    size = len(html.encode("utf-8"))
+    return ([] if size <= EXPLORER_BUDGET
+            else [f"{size / 1024:.0f} KiB > {EXPLORER_BUDGET / 1024:.0f} KiB"])
+
+
+# ---------------------------------------------------------------------------
+# every explorer of the book
+# ---------------------------------------------------------------------------
+
+def test_the_chapters_have_explorers():
+    assert len(CALLS) >= 15, CALLS
+
+
+@pytest.mark.parametrize("cell, source", CALLS, ids=[c for c, _ in CALLS])
+def test_book_explorer(cell, source):
+    exp, html, payload = drawn(source)
+    size = len(html.encode("utf-8"))
+    print(f"\n{cell}: {exp.n_frames} combinations, {len(payload['frames'])} pictures, "
+          f"{size / 1024:.0f} KiB (budget {EXPLORER_BUDGET / 1024:.0f} KiB), "
+          f"{payload['width'] // payload['ratio']}x{payload['height'] // payload['ratio']} CSS px "
+          f"at ratio {payload['ratio']}, panels {len(payload['cuts']) + 1}, "
+          f"smallest font {payload['font_px']} CSS px")
+    problems = (over_budget(html) + dead_controls(exp, payload)
+                + alts_without_result(exp, payload) + exp.problems)
+    assert payload["ratio"] >= 2
+    assert payload["font_px"] >= 12.0          # 9 CSS pt at the natural size
+    assert problems == []
+
+
+# ---------------------------------------------------------------------------
+# planted defects: each check must catch its own
+# ---------------------------------------------------------------------------
+
+def _planted(**kw):
+    def draw(fig, a, b):
+        ax = fig.subplots()
+        x = np.linspace(0.0, 1.0, 50)
+        ax.plot(x, a * x, label="line")             # b is ignored: a dead control
+        ax.legend(loc="upper left")
+
+    options = dict(controls=[Slider("a", [1.0, 2.0, 3.0]), Slider("b", [1.0, 2.0, 3.0])],
+                   title="planted", alt="a line of slope {a}",
+                   result=lambda a, b: f"the slope is {2 * a:g} times half of itself")
+    options.update(kw)
+    return Explorer(draw, **options)
+
+
+def test_a_planted_dead_control_is_caught():
+    exp = _planted()
+    html = exp.static_html()
+    problems = dead_controls(exp, payload_of(html))
+    assert len(problems) == 1 and "'b'" in problems[0]
+
+
+def test_a_slider_with_two_positions_is_caught():
+    def draw(fig, a):
+        fig.subplots().plot([0, 1], [0, a])
+
+    exp = Explorer(draw, [Slider("a", [1.0, 2.0])], title="t", alt="slope {a}",
+                   result=lambda a: f"the end is at {a + 0.5:g}")
+    assert dead_controls(exp, payload_of(exp.static_html())) != []
+
+
+def test_an_alt_text_without_a_computed_result_is_caught():
+    exp = _planted(result=lambda a, b: f"for a = {a:g}")
+    problems = alts_without_result(exp, payload_of(exp.static_html()))
+    assert len(problems) == 3                      # one per picture
+    exp = _planted(result=None)
+    assert all("no 'Result:'" in p for p in alts_without_result(exp, payload_of(exp.static_html())))
+
+
+def test_a_planted_legend_over_the_data_and_a_clipped_title_are_caught():
+    def draw(fig, a):
+        ax = fig.subplots()
+        x = np.linspace(0.0, 1.0, 50)
+        ax.plot(x, np.full_like(x, 0.5), label="everywhere")
+        ax.set_ylim(0.4, 0.6)
+        ax.legend(loc="center", fontsize=40, markerscale=1)
+        ax.set_title(f"a title far too long to fit in this small figure: {a} " * 3)
+
+    exp = Explorer(draw, [Slider("a", [1.0, 2.0, 3.0])], title="t", alt="{a}", width=3,
+                   height=2)
+    exp.static_html()
+    joined = " ".join(exp.problems)
+    assert "covers" in joined and "clipped" in joined
+
+
+def test_the_budget_check_fails_over_budget():
+    assert over_budget("x" * (EXPLORER_BUDGET + 1)) != []
+    assert over_budget("x" * EXPLORER_BUDGET) == []
