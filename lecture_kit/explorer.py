@@ -828,7 +828,7 @@ def _transform_parts(tr):
     return parts
 
 
-def encode_frames(rasters: list, colors: int = 32, base: int = 0) -> list[bytes]:
+def encode_frames(rasters: list, colors: int = 24, base: int = 0) -> list[bytes]:
     """Palette PNGs of RGB frames of one size: frame ``base`` in full, the others as differences.
 
     One palette (``colors`` colours, from every frame) serves all frames, so a
