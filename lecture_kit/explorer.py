@@ -497,8 +497,7 @@ class Explorer:
                 f'aspect-ratio:{pw}/{h};background-repeat:no-repeat;'
                 f'background-size:{size} 100%;background-position:{pos} 0">{inner}</span>'
             )
-        data = json.dumps({k: v for k, v in payload.items() if k != "initial"},
-                          separators=(",", ":"))
+        data = json.dumps(payload, separators=(",", ":"))
         caption = _html.escape(payload["captions"][start] or "")
         return (
             f'<div class="lk-explorer" id="{uid}" data-key="{_html.escape(self.key)}" '

@@ -24,21 +24,18 @@ Each check is also run on a planted bad explorer and must fail there.
 from __future__ import annotations
 
 import ast
-import json
 import re
 
 import numpy as np
 import pytest
 
 from _book import ROOT, book_notebooks
+from _explorers import (EXPLORER_BUDGET, alts_without_result, dead_controls, over_budget,
+                        payload_of)
 from lecture_kit import widgets
 from lecture_kit.explorer import Explorer, Slider
 
 pytestmark = pytest.mark.explorers
-
-EXPLORER_BUDGET = 400 * 1024          # bytes of HTML per explorer, frames included
-MIN_SLIDER_POSITIONS = 3
-NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
 def book_explorer_calls() -> list[tuple[str, str]]:
@@ -77,59 +74,6 @@ def drawn(source: str):
     return _DRAWN[source]
 
 
-def payload_of(html: str) -> dict:
-    match = re.search(r'<script type="application/json" class="lk-explorer-data">(.*?)</script>',
-                      html, re.S)
-    return json.loads(match.group(1).replace("<\\/", "</"))
-
-
-# ---------------------------------------------------------------------------
-# the checks, as functions (each also run on a planted bad explorer below)
-# ---------------------------------------------------------------------------
-
-def dead_controls(exp: Explorer, payload: dict) -> list[str]:
-    """Controls that, moved alone from the initial values, give too few distinct pictures."""
-    sizes = payload["sizes"]
-    start = [c.initial_index for c in exp.controls]
-    problems = []
-    for k, control in enumerate(exp.controls):
-        pictures = set()
-        for i in range(sizes[k]):
-            idx = list(start)
-            idx[k] = i
-            flat = 0
-            for j, n in zip(idx, sizes):
-                flat = flat * n + j
-            pictures.add(payload["index"][flat])
-        need = (MIN_SLIDER_POSITIONS if isinstance(control, Slider) else max(2, sizes[k]))
-        if sizes[k] < need or len(pictures) < need:
-            problems.append(f"control {control.name!r} has {sizes[k]} positions giving "
-                            f"{len(pictures)} distinct pictures (needs {need})")
-    return problems
-
-
-def alts_without_result(exp: Explorer, payload: dict) -> list[str]:
-    """Pictures whose alt text has no ``Result:`` with a computed number."""
-    problems = []
-    shown = {tok for labels in payload["labels"] for label in labels
-             for tok in NUMBER.findall(label)}
-    for f, alt in enumerate(payload["alts"]):
-        if "Result: " not in alt:
-            problems.append(f"picture {f}: no 'Result:' in {alt[:80]!r}")
-            continue
-        result = alt.split("Result: ", 1)[1]
-        computed = [t for t in NUMBER.findall(result) if t not in shown]
-        if not computed:
-            problems.append(f"picture {f}: the result {result!r} states no computed number")
-    return problems
-
-
-def over_budget(html: str) -> list[str]:
-    size = len(html.encode("utf-8"))
-    return ([] if size <= EXPLORER_BUDGET
-            else [f"{size / 1024:.0f} KiB > {EXPLORER_BUDGET / 1024:.0f} KiB"])
-
-
 # ---------------------------------------------------------------------------
 # every explorer of the book
 # ---------------------------------------------------------------------------
@@ -147,8 +91,8 @@ def test_book_explorer(cell, source):
           f"{payload['width'] // payload['ratio']}x{payload['height'] // payload['ratio']} CSS px "
           f"at ratio {payload['ratio']}, panels {len(payload['cuts']) + 1}, "
           f"smallest font {payload['font_px']} CSS px")
-    problems = (over_budget(html) + dead_controls(exp, payload)
-                + alts_without_result(exp, payload) + exp.problems)
+    problems = (over_budget(html) + dead_controls(html) + alts_without_result(html)
+                + exp.problems)
     assert payload["ratio"] >= 2
     assert payload["font_px"] >= 12.0          # 9 CSS pt at the natural size
     assert problems == []
@@ -175,7 +119,7 @@ def _planted(**kw):
 def test_a_planted_dead_control_is_caught():
     exp = _planted()
     html = exp.static_html()
-    problems = dead_controls(exp, payload_of(html))
+    problems = dead_controls(html)
     assert len(problems) == 1 and "'b'" in problems[0]
 
 
@@ -185,28 +129,29 @@ def test_a_slider_with_two_positions_is_caught():
 
     exp = Explorer(draw, [Slider("a", [1.0, 2.0])], title="t", alt="slope {a}",
                    result=lambda a: f"the end is at {a + 0.5:g}")
-    assert dead_controls(exp, payload_of(exp.static_html())) != []
+    assert dead_controls(exp.static_html()) != []
 
 
 def test_an_alt_text_without_a_computed_result_is_caught():
     exp = _planted(result=lambda a, b: f"for a = {a:g}")
-    problems = alts_without_result(exp, payload_of(exp.static_html()))
+    problems = alts_without_result(exp.static_html())
     assert len(problems) == 3                      # one per picture
     exp = _planted(result=None)
-    assert all("no 'Result:'" in p for p in alts_without_result(exp, payload_of(exp.static_html())))
+    assert all("no 'Result:'" in p for p in alts_without_result(exp.static_html()))
 
 
 def test_a_planted_legend_over_the_data_and_a_clipped_title_are_caught():
     def draw(fig, a):
         ax = fig.subplots()
         x = np.linspace(0.0, 1.0, 50)
-        ax.plot(x, np.full_like(x, 0.5), label="everywhere")
+        for level in np.linspace(0.41, 0.59, 10):     # data everywhere: no free place
+            ax.plot(x, np.full_like(x, level), label="everywhere" if level == 0.41 else None)
         ax.set_ylim(0.4, 0.6)
-        ax.legend(loc="center", fontsize=40, markerscale=1)
-        ax.set_title(f"a title far too long to fit in this small figure: {a} " * 3)
+        ax.legend(loc="center", fontsize=24)
+        ax.set_title(f"a title far too long to fit in this small figure, at a = {a}")
 
-    exp = Explorer(draw, [Slider("a", [1.0, 2.0, 3.0])], title="t", alt="{a}", width=3,
-                   height=2)
+    exp = Explorer(draw, [Slider("a", [1.0, 2.0, 3.0])], title="t", alt="{a}", width=4,
+                   height=3)
     exp.static_html()
     joined = " ".join(exp.problems)
     assert "covers" in joined and "clipped" in joined

@@ -18,20 +18,18 @@ Each check is also run on a planted defect.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
 from _book import HTML, ROOT
+from _explorers import BLOCK, EXPLORER_BUDGET, alts_without_result, dead_controls, over_budget
 
 pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "_build" / "screenshots" / "explorers"
 PAGE_BUDGET = 1.5 * 1024 * 1024       # bytes of HTML per page, frames included
-EXPLORER_BUDGET = 400 * 1024
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -114,21 +112,26 @@ def pages(built_book):
     return found
 
 
-def test_page_weights_stay_within_budget(built_book, pages):
-    """Page HTML (every frame inline) and each explorer's block, printed, within budget."""
-    over = []
+@pytest.mark.build
+def test_every_explorer_of_the_book_weight_controls_and_alt_text(built_book, pages):
+    """Every explorer block of the built book (those built inside a chapter too): page
+    and explorer weights (printed) within budget, no dead control, a result in every alt."""
+    problems = []
     print()
     for name in sorted(pages):
         text = (built_book / f"{name}.html").read_text(encoding="utf-8")
         size = len(text.encode("utf-8"))
-        blocks = re.findall(r'<div class="lk-explorer".*?</script></div>', text, re.S)
-        sizes = [len(b.encode("utf-8")) for b in blocks]
-        print(f"{name}: page {size / 1024:.0f} KiB, explorers "
-              + ", ".join(f"{s / 1024:.0f} KiB" for s in sizes))
+        blocks = BLOCK.findall(text)
+        assert len(blocks) == pages[name]
+        print(f"{name}: page {size / 1024:.0f} KiB (budget {PAGE_BUDGET / 1024:.0f}), "
+              "explorers " + ", ".join(f"{len(b.encode()) / 1024:.0f} KiB" for b in blocks)
+              + f" (budget {EXPLORER_BUDGET / 1024:.0f} each)")
         if size > PAGE_BUDGET:
-            over.append(f"{name}: {size / 1024:.0f} KiB > {PAGE_BUDGET / 1024:.0f} KiB")
-        over += [f"{name}: an explorer of {s / 1024:.0f} KiB" for s in sizes if s > EXPLORER_BUDGET]
-    assert len(blocks) >= 0 and over == []
+            problems.append(f"{name}: page of {size / 1024:.0f} KiB")
+        for k, block in enumerate(blocks):
+            problems += [f"{name} explorer {k}: {p}" for p in
+                         over_budget(block) + dead_controls(block) + alts_without_result(block)]
+    assert problems == []
 
 
 def test_every_explorer_page_fits_a_phone_and_a_desktop(offline_page, book_site, pages):
