@@ -160,3 +160,23 @@ def test_a_planted_legend_over_the_data_and_a_clipped_title_are_caught():
 def test_the_budget_check_fails_over_budget():
     assert over_budget("x" * (EXPLORER_BUDGET + 1)) != []
     assert over_budget("x" * EXPLORER_BUDGET) == []
+
+
+def test_the_live_image_carries_the_alt_text_and_twice_the_pixels():
+    import base64
+    import html as _html
+    import io
+
+    from PIL import Image
+
+    exp = widgets.sawtooth_explorer(depths=(1, 2, 3))
+    box = exp.live()
+    for depth in (2, 3):
+        box.controls["depth"].value = depth
+        tag = box.image.value
+        alt = exp.alt_text(depth=depth)
+        assert f'alt="{_html.escape(alt, quote=True)}"' in tag
+        assert f"{2 ** depth} linear pieces" in alt.split("Result: ", 1)[1]
+        png = base64.b64decode(re.search(r'base64,([^"]+)"', tag).group(1))
+        css_width = int(re.search(r'width="(\d+)"', tag).group(1))
+        assert Image.open(io.BytesIO(png)).size[0] == 2 * css_width == 2 * exp.width * exp.dpi
