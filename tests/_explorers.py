@@ -64,15 +64,20 @@ def dead_controls(html: str) -> list[str]:
 
 def alts_without_result(html: str) -> list[str]:
     """Pictures whose alt text has no ``Result:`` stating a computed number (a number
-    that is not merely one of the control values shown)."""
+    other than the values of the controls that chose the picture)."""
     payload = payload_of(html)
-    shown = {tok for labels in payload["labels"] for label in labels
-             for tok in NUMBER.findall(label)}
     problems = []
     for f, alt in enumerate(payload["alts"]):
         if "Result: " not in alt:
             problems.append(f"picture {f}: no 'Result:' in {alt[:80]!r}")
             continue
+        # the control values of the (first) combination drawn as this picture
+        flat, position = payload["index"].index(f), []
+        for n in reversed(payload["sizes"]):
+            flat, i = divmod(flat, n)
+            position.insert(0, i)
+        shown = {tok for k, i in enumerate(position)
+                 for tok in NUMBER.findall(payload["labels"][k][i])}
         result = alt.split("Result: ", 1)[1]
         if not [t for t in NUMBER.findall(result) if t not in shown]:
             problems.append(f"picture {f}: the result {result!r} states no computed number")
