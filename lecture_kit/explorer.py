@@ -44,6 +44,7 @@ import io
 import itertools
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -56,6 +57,8 @@ __all__ = ["Control", "Slider", "Choice", "Explorer", "explorer_mode", "index_of
 
 #: The most frames a static explorer may precompute (page weight stays sane).
 MAX_FRAMES = 64
+#: How many distinct frames (evenly spread, plus the initial one) size the shared layout.
+LAYOUT_SAMPLES = 8
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,9 @@ class Explorer:
     ----------
     draw : callable
         ``draw(fig, **values)`` draws on an empty :class:`~matplotlib.figure.Figure`.
-        It must depend only on its arguments, so that both forms agree.
+        It must depend only on its arguments, so that both forms agree. A
+        suptitle it sets becomes, in the static form, an HTML caption above
+        the picture (it wraps on a phone instead of shrinking).
     controls : sequence of Slider or Choice
         The parameters, in display order.
     title : str
@@ -178,11 +183,23 @@ class Explorer:
     width, height : float
         Figure size in inches.
     dpi : int
-        Resolution of the static frames (80 keeps pages light).
+        CSS pixels per inch of the static frames (80 keeps pages light); the
+        pictures hold ``pixel_ratio`` times as many pixels per CSS pixel.
     canonical : callable, optional
         ``canonical(**values) -> dict``: the values that really matter for the
         picture (e.g. a momentum coefficient is ignored by plain SGD). Frames
         with equal canonical values are drawn once and stored once.
+    result : callable, optional
+        ``result(**values) -> str``: what the frame shows as an outcome, with a
+        computed number (e.g. "the gradient reaching layer 1 is 1e-09 of the
+        last layer's"). Appended to the alternative text of every frame; every
+        explorer of the book has one (a test checks each frame's number).
+    key : str, optional
+        Name of the explorer in the page URL fragment that records its state
+        (``#key:name=value,name=value``); default: derived from the title.
+    pixel_ratio : int
+        Device pixels per CSS pixel of the static frames and the live image
+        (2: sharp on high-resolution screens).
     """
 
     draw: Callable[..., None]
@@ -193,8 +210,13 @@ class Explorer:
     height: float = 3.2
     dpi: int = 80
     canonical: Callable[..., dict] | None = None
+    result: Callable[..., str] | None = None
+    key: str | None = None
+    pixel_ratio: int = 2
     _live: Any = field(default=None, init=False, repr=False)
     figure: Any = field(default=None, init=False, repr=False)
+    #: Layout problems found while drawing the static frames (see :func:`layout_problems`).
+    problems: list = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self):
         names = [c.name for c in self.controls]
@@ -205,6 +227,12 @@ class Explorer:
             raise ValueError(
                 f"{n} frames exceed MAX_FRAMES={MAX_FRAMES}: use fewer control values"
             )
+        if not isinstance(self.pixel_ratio, int) or self.pixel_ratio < 1:
+            raise ValueError(f"pixel_ratio must be a positive integer, got {self.pixel_ratio!r}")
+        if self.key is None:
+            self.key = _slug(self.title)
+        elif not _KEY.fullmatch(self.key):
+            raise ValueError(f"explorer key must match {_KEY.pattern}, got {self.key!r}")
 
     # ------------------------------------------------------------------ shared
     @property
@@ -214,30 +242,51 @@ class Explorer:
             n *= len(c.values)
         return n
 
+    @property
+    def min_font_pt(self) -> float:
+        """Smallest font size (points) of a frame: ``MIN_FONT_CSS_PT`` once shown at ``dpi``."""
+        return MIN_FONT_CSS_PT * 96.0 / self.dpi
+
     def initial_values(self) -> dict:
         return {c.name: c.values[c.initial_index] for c in self.controls}
 
     def render(self, **values) -> "Figure":
         """Draw the figure for one combination of control values and return it."""
-        return self._render(values, layout="constrained")
+        fig = self._render(values, layout="constrained")
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+        place_legends(fig)
+        return fig
 
-    def _render(self, values: dict, layout):
+    def _render(self, values: dict, layout, dpi=None, caption_out: list | None = None):
         missing = {c.name for c in self.controls} - set(values)
         if missing:
             raise ValueError(f"missing control values: {sorted(missing)}")
-        fig = new_figure(self.width, self.height, dpi=self.dpi, layout=layout)
+        fig = new_figure(self.width, self.height, dpi=dpi or self.dpi, layout=layout)
         self.draw(fig, **values)
-        if not fig.get_suptitle() and len(fig.axes) > 1:
-            fig.suptitle(self.title)
         for ax in fig.axes:
             style_axes(ax)
+        _enforce_min_font(fig, self.min_font_pt)
+        if caption_out is not None:
+            caption_out.append(_pop_suptitle(fig))
         return fig
 
     def alt_text(self, **values) -> str:
-        """The alternative text of the frame drawn for ``values``."""
+        """The alternative text of the frame drawn for ``values`` (with its result)."""
         if callable(self.alt):
-            return str(self.alt(**values))
-        return self.alt.format(**values)
+            text = str(self.alt(**values))
+        else:
+            text = self.alt.format(**values)
+        result = self.result_text(**values)
+        if result:
+            text = text.rstrip()
+            text += ("" if text.endswith(".") else ".") + " Result: " + result
+            text = text if text.endswith(".") else text + "."
+        return text
+
+    def result_text(self, **values) -> str:
+        """The computed outcome of the frame (``""`` if the explorer declares none)."""
+        return "" if self.result is None else str(self.result(**values)).strip()
 
     # ------------------------------------------------------------------ static
     def _canonical(self, values: dict) -> dict:
@@ -245,16 +294,7 @@ class Explorer:
             return values
         return {**values, **self.canonical(**values)}
 
-    def frames(self) -> list[tuple[dict, bytes]]:
-        """Every combination of control values with its PNG, in row-major order.
-
-        Combinations with the same :attr:`canonical` values share one PNG,
-        drawn once. Every picture uses the same axes positions, so nothing
-        jumps when a slider moves: a constrained layout is computed for two
-        sample frames (the initial and the last ones), and each
-        axes box is the intersection of its sample boxes (the room every
-        sample needed for its labels).
-        """
+    def _combos(self):
         combos = [dict(zip((c.name for c in self.controls), combo))
                   for combo in itertools.product(*(c.values for c in self.controls))]
         keys, distinct = [], {}
@@ -263,20 +303,37 @@ class Explorer:
             key = repr(sorted(canon.items()))
             keys.append(key)
             distinct.setdefault(key, canon)
+        return combos, keys, distinct
+
+    def frames(self) -> list[tuple[dict, bytes]]:
+        """Every combination of control values with its PNG, in row-major order.
+
+        Combinations with the same :attr:`canonical` values share one PNG,
+        drawn once, at ``dpi * pixel_ratio``. Every picture uses the same axes
+        positions, so nothing jumps when a slider moves: a constrained layout
+        is computed for sample frames (the initial one and
+        :data:`LAYOUT_SAMPLES` spread over the others), and each axes box is
+        the intersection of its sample boxes (the room every sample needed for
+        its labels).
+        """
+        combos, keys, distinct = self._combos()
         boxes = self.shared_layout(list(distinct.values()))
         cache = {}
         for key, canon in distinct.items():
-            cache[key] = compact_png(self.render_fixed(canon, boxes))
+            cache[key] = compact_png(self.render_fixed(canon, boxes,
+                                                       dpi=self.dpi * self.pixel_ratio))
         return [(values, cache[key]) for values, key in zip(combos, keys)]
 
     def shared_layout(self, distinct: list):
         """Axes boxes fitting the sample frames, or None if the frames differ in layout."""
         initial = self._canonical(self.initial_values())
         n = len(distinct)
-        samples = [initial, distinct[n - 1]]
+        picks = sorted({round(i * (n - 1) / (LAYOUT_SAMPLES - 1)) for i in range(LAYOUT_SAMPLES)}
+                       if n > 1 else {0})
+        samples = [initial] + [distinct[i] for i in picks]
         boxes = None
         for values in samples:
-            fig = self._render(values, layout="constrained")
+            fig = self._render(values, layout="constrained", caption_out=[])
             fig.draw_without_rendering()
             these = [ax.get_position().get_points() for ax in fig.axes]
             if boxes is None:
@@ -291,44 +348,108 @@ class Explorer:
                 ]
         return boxes
 
-    def render_fixed(self, values: dict, boxes):
-        """Render with the shared axes boxes (constrained layout if there are none)."""
+    def render_fixed(self, values: dict, boxes, dpi=None, caption_out: list | None = None):
+        """Render with the shared axes boxes (constrained layout if there are none).
+
+        The static frames are drawn without their suptitle (it becomes the
+        HTML caption, appended to ``caption_out``).
+        """
+        caption_out = [] if caption_out is None else caption_out
         if boxes is None:
-            return self._render(values, layout="constrained")
-        fig = self._render(values, layout=None)
+            return self._render(values, layout="constrained", dpi=dpi, caption_out=caption_out)
+        fig = self._render(values, layout=None, dpi=dpi, caption_out=caption_out)
         if len(fig.axes) != len(boxes):
-            return self._render(values, layout="constrained")
+            caption_out.pop()
+            return self._render(values, layout="constrained", dpi=dpi, caption_out=caption_out)
         for ax, ((x0, y0), (x1, y1)) in zip(fig.axes, boxes):
             ax.set_position([x0, y0, x1 - x0, y1 - y0])
+        place_legends(fig)
         return fig
+
+    def static_payload(self) -> dict:
+        """The data of the static form (see :meth:`static_html`), with layout problems.
+
+        Draws every distinct picture once, records in :attr:`problems` what
+        :func:`layout_problems` finds in each, and encodes the pictures as
+        palette PNGs: the initial picture (``base``) in full, every other one
+        as a difference to it (transparent where the pixels agree), shown over
+        it. The pictures keep the row-major order of the combinations.
+        """
+        combos, keys, distinct = self._combos()
+        boxes = self.shared_layout(list(distinct.values()))
+        start_key = keys[_flat_index([c.initial_index for c in self.controls],
+                                     [len(c.values) for c in self.controls])]
+        order = list(distinct)                  # row-major order of the combinations
+        base = order.index(start_key)           # stored in full; the others over it
+        rasters, captions, panel_boxes, texts_px = [], [], [], []
+        self.problems = []
+        ppi = self.dpi * self.pixel_ratio
+        for key in order:
+            canon = distinct[key]
+            caption: list = []
+            fig = self.render_fixed(canon, boxes, dpi=ppi, caption_out=caption)
+            rgb, renderer = _rasterize(fig)
+            found = layout_problems(fig, renderer)
+            self.problems.extend(f"{_describe(canon)}: {p}" for p in found)
+            panel_boxes.append(_panel_extents(fig, renderer))
+            texts_px.append(_smallest_text_px(fig, self.pixel_ratio))
+            rasters.append(rgb)
+            captions.append(caption[0])
+        cuts = _panel_cuts(panel_boxes, rasters[base].shape[1])
+        for i, extents in enumerate(panel_boxes):
+            for p in _cut_problems(extents, cuts):
+                self.problems.append(f"{_describe(distinct[order[i]])}: {p}")
+        encoded = encode_frames(rasters, base=base)
+        # distinct pictures may still be equal pixel for pixel: share them
+        unique: dict = {}
+        frame_of_key, alts, caps = {}, [], []
+        for key, png, cap in zip(order, encoded, captions):
+            if png not in unique:
+                unique[png] = len(unique)
+                alts.append(self.alt_text(**distinct[key]))
+                caps.append(cap)
+            frame_of_key[key] = unique[png]
+        index = [frame_of_key[k] for k in keys]
+        height, width = rasters[0].shape[:2]
+        return {
+            "frames": [base64.b64encode(png).decode("ascii") for png in unique],
+            "alts": alts,
+            "captions": caps,
+            "index": index,
+            "base": frame_of_key[start_key],
+            "sizes": [len(c.values) for c in self.controls],
+            "labels": [[c.format(v) for v in c.values] for c in self.controls],
+            "names": [c.name for c in self.controls],
+            "tokens": [[_token(v) for v in c.values] for c in self.controls],
+            "initial": [c.initial_index for c in self.controls],
+            "key": self.key,
+            "width": width,
+            "height": height,
+            "ratio": self.pixel_ratio,
+            "cuts": cuts,
+            "font_px": min(texts_px) if texts_px else None,
+        }
 
     def static_html(self) -> str:
         """A self-contained HTML block whose controls switch precomputed frames.
 
-        The JSON payload holds the distinct PNGs once (``frames``, base64),
-        one alternative text per distinct picture (``alts``) and, for every
-        combination of control values in row-major order, the index of its
-        picture (``index``).
+        The JSON payload holds the distinct pictures once (``frames``, base64
+        PNG: the initial one, ``base``, in full, the others as differences
+        drawn over it), one
+        alternative text and one caption per distinct picture (``alts``,
+        ``captions``) and, for every combination of control values in
+        row-major order, the index of its picture (``index``). The picture is
+        cut into its panels (``cuts``, in pixels), which sit side by side when
+        the column is wide enough and stack on a phone. The control values
+        are mirrored in the URL fragment (``#key:name=value,...``); opening
+        such a URL restores them. When everything is wired, the block's
+        ``data-ready`` attribute is ``"1"``.
         """
-        frames = self.frames()
+        payload = self.static_payload()
         uid = "lk-explorer-" + hashlib.sha1(
             (self.title + repr([list(map(repr, c.values)) for c in self.controls])).encode()
         ).hexdigest()[:10]
-        unique: dict = {}
-        alts, index = [], []
-        for values, png in frames:
-            if png not in unique:
-                unique[png] = len(unique)
-                alts.append(self.alt_text(**self._canonical(values)))
-            index.append(unique[png])
-        payload = {
-            "frames": [base64.b64encode(png).decode("ascii") for png in unique],
-            "alts": alts,
-            "index": index,
-            "sizes": [len(c.values) for c in self.controls],
-            "labels": [[c.format(v) for v in c.values] for c in self.controls],
-        }
-        start = index[_flat_index([c.initial_index for c in self.controls], payload["sizes"])]
+        start = payload["index"][_flat_index(payload["initial"], payload["sizes"])]
         rows = []
         for k, c in enumerate(self.controls):
             label = _html.escape(c.label or c.name)
@@ -337,7 +458,8 @@ class Explorer:
                 widget = (
                     f'<input type="range" min="0" max="{len(c.values) - 1}" step="1" '
                     f'value="{c.initial_index}" data-control="{k}" '
-                    f'aria-label="{label}" style="vertical-align:middle;width:14em">'
+                    f'aria-label="{label}" aria-valuetext="{current}" '
+                    f'style="width:12em;max-width:100%;min-width:6em;flex:1 1 8em;margin:0">'
                 )
             else:
                 options = "".join(
@@ -345,21 +467,50 @@ class Explorer:
                     f"{_html.escape(c.format(v))}</option>"
                     for i, v in enumerate(c.values)
                 )
-                widget = (
-                    f'<select data-control="{k}" aria-label="{label}">{options}</select>'
-                )
+                widget = (f'<select data-control="{k}" aria-label="{label}" '
+                          f'style="max-width:100%;min-width:0">{options}</select>')
             rows.append(
-                f'<label style="margin-right:1.5em;white-space:nowrap">{label} {widget} '
-                f'<output data-output="{k}">{current}</output></label>'
+                '<label class="lk-explorer-control" style="display:inline-flex;flex-wrap:wrap;'
+                'align-items:center;gap:0.2em 0.5em;max-width:100%;min-width:0">'
+                f'<span>{label}</span>{widget}'
+                f'<output data-output="{k}" style="min-width:2.5em">{current}</output></label>'
+            )
+        w, h, r = payload["width"], payload["height"], payload["ratio"]
+        src = f"data:image/png;base64,{payload['frames'][start]}"
+        panels = []
+        cuts = [0] + payload["cuts"] + [w]
+        for i, (x0, x1) in enumerate(zip(cuts[:-1], cuts[1:])):
+            pw = x1 - x0
+            size = f"{100 * w / pw:.4f}%"
+            pos = f"{100 * x0 / (w - pw):.4f}%" if w > pw else "0%"
+            inner = ""
+            if i == 0:
+                inner = (f'<img class="lk-explorer-frame" src="{src}" '
+                         f'alt="{_html.escape(payload["alts"][start], quote=True)}" '
+                         f'width="{w // r}" height="{h // r}" style="position:absolute;top:0;'
+                         f'left:-{100 * x0 / pw:.4f}%;width:{size};height:100%;max-width:none">')
+            hidden = "" if i == 0 else ' aria-hidden="true"'
+            panels.append(
+                f'<span class="lk-explorer-panel" data-pos="{pos}" data-size="{size}"'
+                f'{hidden} style="display:block;'
+                f'position:relative;overflow:hidden;width:{pw / r:g}px;max-width:100%;'
+                f'aspect-ratio:{pw}/{h};background-repeat:no-repeat;'
+                f'background-size:{size} 100%;background-position:{pos} 0">{inner}</span>'
             )
         data = json.dumps(payload, separators=(",", ":"))
+        caption = _html.escape(payload["captions"][start] or "")
         return (
-            f'<div class="lk-explorer" id="{uid}" '
-            f'style="border:1px solid #ccc;border-radius:6px;padding:0.6em;margin:1em 0">'
+            f'<div class="lk-explorer" id="{uid}" data-key="{_html.escape(self.key)}" '
+            f'style="border:1px solid #ccc;border-radius:6px;padding:0.6em;margin:1em 0;'
+            f'max-width:100%;box-sizing:border-box">'
             f'<div style="font-weight:600;margin-bottom:0.4em">{_html.escape(self.title)}</div>'
-            f'<div class="lk-explorer-controls">{"".join(rows)}</div>'
-            f'<img class="lk-explorer-frame" src="data:image/png;base64,{payload["frames"][start]}" '
-            f'alt="{_html.escape(payload["alts"][start], quote=True)}" style="max-width:100%">'
+            f'<div class="lk-explorer-controls" style="display:flex;flex-wrap:wrap;'
+            f'gap:0.4em 1.5em;align-items:center">{"".join(rows)}</div>'
+            f'<div class="lk-explorer-caption" aria-live="polite" style="margin:0.4em 0 0;'
+            f'text-align:center">{caption}</div>'
+            f'<div class="lk-explorer-figure" style="display:flex;flex-wrap:wrap;'
+            f'justify-content:center;align-items:flex-start;background:#fff;'
+            f'margin-top:0.3em">{"".join(panels)}</div>'
             f'<script type="application/json" class="lk-explorer-data">{_script_safe(data)}</script>'
             f"<script>{_JS.replace('__UID__', uid)}</script>"
             f"</div>"
@@ -367,7 +518,12 @@ class Explorer:
 
     # ------------------------------------------------------------------ live
     def live(self):
-        """Build (once) and return the ipywidgets form: controls above an image."""
+        """Build (once) and return the ipywidgets form: controls above an image.
+
+        The image (``box.image``, an HTML widget) is an ``<img>`` at
+        ``pixel_ratio`` times the CSS resolution, with the frame's alternative
+        text (``box.image.description`` holds it too).
+        """
         if self._live is not None:
             return self._live
         import ipywidgets as W
@@ -375,32 +531,41 @@ class Explorer:
         controls = {}
         for c in self.controls:
             desc = c.label or c.name
+            options = [(c.format(v), v) for v in c.values]
             if isinstance(c, Slider):
-                options = [(c.format(v), v) for v in c.values]
                 w = W.SelectionSlider(
                     options=options, value=c.values[c.initial_index], description=desc,
                     continuous_update=False, style={"description_width": "initial"},
+                    layout=W.Layout(max_width="100%"),
                 )
             else:
-                options = [(c.format(v), v) for v in c.values]
                 w = W.Dropdown(
                     options=options, value=c.values[c.initial_index], description=desc,
-                    style={"description_width": "initial"},
+                    style={"description_width": "initial"}, layout=W.Layout(max_width="100%"),
                 )
             controls[c.name] = w
-        image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        image = W.HTML(layout=W.Layout(max_width="100%"))
 
         def redraw(_change=None):
             values = self._canonical({name: w.value for name, w in controls.items()})
             self.figure = self.render(**values)
-            image.value = figure_to_png(self.figure)
-            image.description = self.alt_text(**values)
+            png = figure_to_png(self.figure, dpi=self.dpi * self.pixel_ratio)
+            alt = self.alt_text(**values)
+            css_w = int(round(self.figure.get_figwidth() * self.dpi))
+            image.value = (
+                f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+                f'alt="{_html.escape(alt, quote=True)}" width="{css_w}" '
+                f'style="max-width:100%;height:auto">'
+            )
+            image.description = alt
 
         for w in controls.values():
             w.observe(redraw, names="value")
         redraw()
         box = W.VBox([W.HTML(f"<b>{_html.escape(self.title)}</b>"),
-                      W.HBox(list(controls.values())), image])
+                      W.HBox(list(controls.values()),
+                             layout=W.Layout(flex_flow="row wrap", max_width="100%")),
+                      image])
         box.controls = controls
         box.image = image
         self._live = box
@@ -419,25 +584,310 @@ class Explorer:
         return bundle
 
 
+#: Smallest text of an explorer frame, in CSS points once shown at its natural size
+#: (9 pt = 12 CSS px); the engine raises smaller fonts to it.
+MIN_FONT_CSS_PT = 9.0
+
+_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+    return slug or "explorer"
+
+
+def _token(value) -> str:
+    """How a control value is written in the URL fragment."""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{value:g}"
+    return str(value)
+
+
+def _describe(values: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in values.items())
+
+
+def _enforce_min_font(fig, min_pt: float) -> None:
+    """Raise every text of ``fig`` smaller than ``min_pt`` points to ``min_pt``."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        if text.get_text() and text.get_fontsize() < min_pt:
+            text.set_fontsize(min_pt)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for which in ("major", "minor"):
+                size = axis.get_tick_params(which=which).get("labelsize")
+                if size is None or (isinstance(size, (int, float)) and size < min_pt):
+                    axis.set_tick_params(which=which, labelsize=max(min_pt, _tick_pt(ax)))
+
+
+def _tick_pt(ax) -> float:
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    return FontProperties(size=rcParams["xtick.labelsize"]).get_size_in_points()
+
+
+def _pop_suptitle(fig) -> str | None:
+    """Remove the suptitle of ``fig`` and return its text (None if it has none)."""
+    sup = getattr(fig, "_suptitle", None)
+    if sup is None or not sup.get_text():
+        return None
+    text = sup.get_text()
+    sup.remove()
+    fig._suptitle = None
+    return text
+
+
+def _rasterize(fig):
+    """Draw ``fig`` with Agg; return its RGB pixels and the renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    _share_mathtext(renderer)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy(), renderer
+
+
+def _visible_texts(fig):
+    """The texts a draw of ``fig`` paints (tick labels only for ticks in view)."""
+    texts = list(fig.texts)
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None:
+        texts.append(sup)
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        for axis in (ax.xaxis, ax.yaxis):
+            if not axis.get_visible():
+                continue
+            texts += [axis.label, axis.offsetText]
+            for tick in axis._update_ticks():
+                texts += [t for t in (tick.label1, tick.label2) if t.get_visible()]
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            texts += [*legend.get_texts(), legend.get_title()]
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def _smallest_text_px(fig, ratio: int) -> float:
+    """Smallest font size of the visible texts, in CSS pixels at the natural size."""
+    sizes = [t.get_fontsize() * fig.dpi / 72.0 / ratio for t in _visible_texts(fig)]
+    return round(min(sizes), 2) if sizes else 0.0
+
+
+def _panel_extents(fig, renderer):
+    """Per axes (left to right): its horizontal pixel extent with every label, or None."""
+    out = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        bb = ax.get_tightbbox(renderer)
+        pos = ax.get_window_extent(renderer)
+        out.append((bb.x0, bb.x1, pos.y0, pos.y1))
+    return sorted(out)
+
+
+def _panel_cuts(extents_per_frame, width: int) -> list[int]:
+    """Pixel columns between panels, the same for every frame ([] if the axes are not
+    one row of separate panels)."""
+    n = {len(e) for e in extents_per_frame}
+    if len(n) != 1 or n.pop() < 2:
+        return []
+    cuts = []
+    k = len(extents_per_frame[0])
+    for i in range(k - 1):
+        right = max(e[i][1] for e in extents_per_frame)
+        left = min(e[i + 1][0] for e in extents_per_frame)
+        rows_overlap = all(min(e[i][3], e[i + 1][3]) > max(e[i][2], e[i + 1][2])
+                           for e in extents_per_frame)
+        if not rows_overlap or right >= left:
+            return []
+        cuts.append(int(round((right + left) / 2)))
+    return [c for c in cuts if 0 < c < width]
+
+
+def _cut_problems(extents, cuts) -> list[str]:
+    return [f"panel {i + 1} reaches across the cut at pixel {c}"
+            for c in cuts for i, e in enumerate(extents) if e[0] < c < e[1]]
+
+
+def layout_problems(fig, renderer) -> list[str]:
+    """What makes a drawn frame hard to read, as sentences (empty: none found).
+
+    * a text (title, label, tick label, legend) reaches outside the figure
+      (it is clipped);
+    * two titles, or a title and a neighbouring panel, overlap;
+    * a legend covers data: a point of a plotted line (sampled densely along
+      its segments), a marker or a bar lies inside the legend box. Lines
+      spanning the whole axes (``axhline``/``axvline`` references) and shaded
+      areas are not data here.
+    """
+    problems = []
+    W, H = fig.bbox.width, fig.bbox.height
+    for t in _visible_texts(fig):
+        bb = t.get_window_extent(renderer)
+        if bb.x0 < -0.5 or bb.y0 < -0.5 or bb.x1 > W + 0.5 or bb.y1 > H + 0.5:
+            problems.append(f"text {t.get_text()[:40]!r} is clipped by the figure edge")
+    titles = [(ax, ax.title.get_window_extent(renderer)) for ax in fig.axes
+              if ax.title.get_text()]
+    for i, (a, bb) in enumerate(titles):
+        for b, other in titles[i + 1:]:
+            if bb.overlaps(other):
+                problems.append(f"titles {a.get_title()[:30]!r} and {b.get_title()[:30]!r} overlap")
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        inside = _legend_cover(ax, legend.get_window_extent(renderer), renderer)
+        if inside:
+            problems.append(f"the legend of {ax.get_title()[:30]!r} covers {inside} data points")
+    return problems
+
+
+_LEGEND_PLACES = ("upper left", "upper right", "lower left", "lower right", "center left",
+                  "center right", "upper center", "lower center", "center")
+
+
+def place_legends(fig) -> None:
+    """Move every legend of ``fig`` that covers data to the first place where it covers none.
+
+    The places are tried in a fixed order (the legend's own place first), so
+    neighbouring frames usually keep theirs; if every place covers data, the
+    one covering least is kept (and :func:`layout_problems` reports it).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = None
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        if renderer is None:
+            renderer = FigureCanvasAgg(fig).get_renderer()
+        best = None
+        current = legend._loc
+        for place in (current, *_LEGEND_PLACES):
+            legend.set_loc(place)
+            covered = _legend_cover(ax, legend.get_window_extent(renderer), renderer)
+            if best is None or covered < best[0]:
+                best = (covered, place)
+            if covered == 0:
+                break
+        legend.set_loc(best[1])
+
+
+def _legend_cover(ax, box, renderer) -> int:
+    """How many data points (sampled along lines, markers, bars) lie inside ``box``."""
+    from matplotlib.patches import Rectangle
+
+    inside = 0
+    for line in ax.get_lines():
+        if not line.get_visible() or _spans_axes(line):
+            continue
+        xy = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        if len(xy) == 0:
+            continue
+        if line.get_linestyle() not in ("None", "none", "", " ") and len(xy) > 1:
+            seg = np.linspace(0.0, 1.0, 12)[:, None, None]
+            xy = (xy[:-1][None] * (1 - seg) + xy[1:][None] * seg).reshape(-1, 2)
+        xy = xy[(xy[:, 0] >= ax.bbox.x0) & (xy[:, 0] <= ax.bbox.x1)
+                & (xy[:, 1] >= ax.bbox.y0) & (xy[:, 1] <= ax.bbox.y1)]
+        inside += int(np.count_nonzero(
+            (xy[:, 0] > box.x0) & (xy[:, 0] < box.x1)
+            & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1)))
+    for patch in ax.patches:
+        if isinstance(patch, Rectangle) and patch.get_visible() and patch.get_height():
+            pb = patch.get_window_extent(renderer)
+            if pb.overlaps(box) and pb.height > 1:
+                inside += 1
+    return inside
+
+
+def _spans_axes(line) -> bool:
+    """True for axhline/axvline (drawn in axes coordinates along one direction)."""
+    from matplotlib.transforms import BlendedGenericTransform
+
+    return isinstance(line.get_transform(), BlendedGenericTransform) or \
+        any(isinstance(t, BlendedGenericTransform) for t in _transform_parts(line.get_transform()))
+
+
+def _transform_parts(tr):
+    parts = [tr]
+    for name in ("_a", "_b", "_child"):
+        sub = getattr(tr, name, None)
+        if sub is not None:
+            parts.extend(_transform_parts(sub))
+    return parts
+
+
+def encode_frames(rasters: list, colors: int = 24, base: int = 0) -> list[bytes]:
+    """Palette PNGs of RGB frames of one size: frame ``base`` in full, the others as differences.
+
+    One palette (``colors`` colours, from every frame) serves all frames, so a
+    pixel that looks the same in two frames has the same index; every other
+    frame is stored with such pixels transparent, and is meant to be shown
+    over frame ``base``. Frames equal to it get its bytes; equal frames get
+    equal bytes.
+    """
+    from PIL import Image
+
+    step = 1 if len(rasters) == 1 else 2 if len(rasters) <= 8 else 3
+    sample = np.concatenate([r[::step, ::step] for r in rasters], axis=0)
+    palette_image = Image.fromarray(np.ascontiguousarray(sample)).quantize(
+        colors=colors, method=Image.Quantize.MEDIANCUT)
+    palette = palette_image.getpalette()[: 3 * colors]
+    transparent = colors
+
+    def indices(r):
+        return np.asarray(Image.fromarray(r).quantize(palette=palette_image,
+                                                      dither=Image.Dither.NONE))
+
+    first = indices(rasters[base])
+    image = Image.fromarray(first, mode="P")
+    image.putpalette(palette)
+    buf = io.BytesIO()
+    image.save(buf, format="png", optimize=True)
+    full = buf.getvalue()
+    out = []
+    for k, r in enumerate(rasters):
+        idx = first if k == base else indices(r)
+        if k == base or np.array_equal(idx, first):
+            out.append(full)
+            continue
+        diff = np.where(idx == first, transparent, idx).astype(np.uint8)
+        image = Image.fromarray(diff, mode="P")
+        image.putpalette(palette + [255, 255, 255])
+        buf = io.BytesIO()
+        image.save(buf, format="png", optimize=True, transparency=transparent)
+        out.append(buf.getvalue())
+    return out
+
+
 _MATHTEXT_PARSER = None
+
+
+def _share_mathtext(renderer) -> None:
+    # matplotlib caches parsed $math$ per renderer, i.e. per figure; sharing one
+    # parser lets every frame reuse the labels the previous frames parsed.
+    global _MATHTEXT_PARSER
+    if hasattr(renderer, "mathtext_parser"):
+        if _MATHTEXT_PARSER is None:
+            _MATHTEXT_PARSER = renderer.mathtext_parser
+        renderer.mathtext_parser = _MATHTEXT_PARSER
 
 
 def compact_png(fig) -> bytes:
     """PNG of ``fig`` with a 128-colour palette: a third of the size, same look."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    canvas = FigureCanvasAgg(fig)
-    renderer = canvas.get_renderer()
-    if hasattr(renderer, "mathtext_parser"):
-        # matplotlib caches parsed $math$ per renderer, i.e. per figure; sharing one
-        # parser lets every frame reuse the labels the previous frames parsed.
-        global _MATHTEXT_PARSER
-        if _MATHTEXT_PARSER is None:
-            _MATHTEXT_PARSER = renderer.mathtext_parser
-        renderer.mathtext_parser = _MATHTEXT_PARSER
-    canvas.draw()
-    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+    rgb, _ = _rasterize(fig)
     image = Image.fromarray(rgb).quantize(colors=128, method=Image.Quantize.FASTOCTREE)
     buf = io.BytesIO()
     image.save(buf, format="png")
@@ -456,15 +906,43 @@ def _script_safe(text: str) -> str:
     return text.replace("</", "<\\/")
 
 
-# Kernel-free switching: read every control, compute the frame index, swap the image.
+# Kernel-free switching: read every control, compute the frame index, show the frame
+# (drawn over the first frame, which stays as the panels' background), keep the URL
+# fragment "#key:name=value,...&otherkey:..." in step, restore it on load and when it
+# changes; data-ready="1" once wired. No cookie, no storage, no request.
 _JS = """(function(){
 var root=document.getElementById("__UID__");if(!root){return;}
 var data=JSON.parse(root.querySelector(".lk-explorer-data").textContent);
 var img=root.querySelector(".lk-explorer-frame");
-var inputs=root.querySelectorAll("[data-control]");
-function update(){var idx=[];inputs.forEach(function(el){idx[+el.dataset.control]=+el.value;});
-var flat=0;for(var k=0;k<data.sizes.length;k++){flat=flat*data.sizes[k]+idx[k];}
-var f=data.index[flat];img.src="data:image/png;base64,"+data.frames[f];img.alt=data.alts[f];
+var cap=root.querySelector(".lk-explorer-caption");
+var panels=Array.prototype.slice.call(root.querySelectorAll(".lk-explorer-panel"));
+var inputs=Array.prototype.slice.call(root.querySelectorAll("[data-control]"));
+var pre="data:image/png;base64,",base='url("'+pre+data.frames[data.base]+'")';
+function current(){var idx=[];inputs.forEach(function(el){idx[+el.dataset.control]=+el.value;});return idx;}
+function show(){var idx=current(),flat=0;
+for(var k=0;k<data.sizes.length;k++){flat=flat*data.sizes[k]+idx[k];}
+var f=data.index[flat],src=pre+data.frames[f];
+if(img.getAttribute("src")!==src){img.src=src;}img.alt=data.alts[f];
+cap.textContent=data.captions[f]||"";
+panels.forEach(function(p,i){p.style.backgroundImage=(i===0||f===data.base)?base:'url("'+src+'"), '+base;});
+inputs.forEach(function(el){var k=+el.dataset.control;if(el.type==="range"){el.setAttribute("aria-valuetext",data.labels[k][idx[k]]);}});
 root.querySelectorAll("[data-output]").forEach(function(o){var k=+o.dataset.output;o.textContent=data.labels[k][idx[k]];});}
-inputs.forEach(function(el){el.addEventListener("input",update);el.addEventListener("change",update);});
+function entries(){var h=location.hash.replace(/^#/,"");return h?h.split("&"):[];}
+function isState(e){return e.indexOf(":")>0&&e.indexOf("=")>0;}
+function keyOf(e){try{return decodeURIComponent(e.slice(0,e.indexOf(":")));}catch(x){return null;}}
+function restore(){var es=entries().filter(isState);
+for(var i=0;i<es.length;i++){if(keyOf(es[i])!==data.key){continue;}
+es[i].slice(es[i].indexOf(":")+1).split(",").forEach(function(pair){var j=pair.indexOf("=");if(j<1){return;}
+var name,tok;try{name=decodeURIComponent(pair.slice(0,j));tok=decodeURIComponent(pair.slice(j+1));}catch(x){return;}
+var k=data.names.indexOf(name);if(k<0){return;}var v=data.tokens[k].indexOf(tok);if(v<0){return;}
+inputs.forEach(function(el){if(+el.dataset.control===k){el.value=String(v);}});});}
+show();}
+function record(){var idx=current(),mine=encodeURIComponent(data.key)+":"+data.names.map(function(n,k){
+return encodeURIComponent(n)+"="+encodeURIComponent(data.tokens[k][idx[k]]);}).join(",");
+var es=entries().filter(function(e){return isState(e)&&keyOf(e)!==data.key;});es.push(mine);
+if(window.history&&history.replaceState){history.replaceState(history.state,"","#"+es.join("&"));}}
+inputs.forEach(function(el){el.addEventListener("input",function(){show();record();});
+el.addEventListener("change",function(){show();record();});});
+window.addEventListener("hashchange",restore);
+restore();root.dataset.ready="1";
 })();"""

@@ -11,7 +11,11 @@ The explorers of the chapters
 -----------------------------
 Each function returns an :class:`Explorer`; put the call last in a cell. Every
 keyword has a default chosen so that the static form stays small (at most
-:data:`MAX_FRAMES` pictures at 80 dpi) and quick to precompute.
+:data:`MAX_FRAMES` pictures of 80 CSS pixels per inch at device-pixel-ratio 2,
+within 400 KiB per explorer) and quick to precompute. Every explorer states the
+result of each frame in its alternative text (``result=``), records its control
+values in the page URL (``#key:name=value``) and, in the book, cuts its panels
+apart so that they stack on a phone.
 
 ``sigmoid_neuron_explorer(weights, biases)``
     One neuron :math:`\sigma(wx + b)` and its slope; sliders ``w`` and ``b``.

@@ -34,8 +34,9 @@ def test_page_is_complete_and_offline(auditor, name):
 
 def test_static_explorer_slider_changes_the_figure(offline_page, book_site):
     page = offline_page().page
-    # the explorer's script is inline, right after its markup: it has run by "load"
-    page.goto(f"{book_site}/book/how_to_use.html", wait_until="load")
+    # wait on the explorer's own ready flag (set by its inline script once wired)
+    page.goto(f"{book_site}/book/how_to_use.html", wait_until="commit")
+    page.wait_for_selector('.lk-explorer[data-ready="1"]', state="attached")
     explorer = page.locator(".lk-explorer").first
     image = explorer.locator("img.lk-explorer-frame")
     slider = explorer.locator('input[type="range"]').first

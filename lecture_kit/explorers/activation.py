@@ -34,22 +34,53 @@ def sigmoid_neuron_explorer(
         left.plot(x, sigmoid(z), label=r"$\sigma(wx+b)$")
         left.axvline(-b / w, color="0.5", linewidth=0.8, linestyle=":")
         left.set(xlabel="input $x$", ylabel="output $a$", ylim=(-0.05, 1.05),
-                 title=f"neuron output, midpoint at $x={-b / w:.2f}$")
+                 title="output $a = \\sigma(wx+b)$")
         right.plot(x, w * sigmoid.grad(z), label=r"$w\,\sigma'(wx+b)$")
         right.axhline(w / 4, color="0.5", linewidth=0.8, linestyle=":")
         right.set(xlabel="input $x$", ylabel=r"slope $da/dx$", ylim=(0, 1.1),
-                  title=f"slope, peak $w/4 = {w / 4:.3g}$")
-        left.legend(loc="upper left")
-        right.legend(loc="upper left")
+                  title="slope $da/dx$")
+        fig.suptitle(f"midpoint x = −b/w = {_g(-b / w)}, peak slope w/4 = {_g(w / 4)}")
 
     return Explorer(
         draw,
         [Slider("w", list(weights), label="weight w", value=1.0),
          Slider("b", list(biases), label="bias b", value=0.0)],
         title="One sigmoid neuron: a = σ(w·x + b)",
-        alt=("Left: the sigmoid neuron output for weight {w} and bias {b}, an S-shaped "
-             "curve from 0 to 1. Right: its slope, a bump whose peak is w/4."),
+        alt=("Left: the output a = σ(w x + b) of one sigmoid neuron (σ the logistic "
+             "sigmoid) for weight w = {w} and bias b = {b}, an S-shaped curve from 0 to 1 "
+             "with its midpoint dotted. Right: its slope da/dx, a bump whose peak is dotted."),
+        result=lambda w, b: (f"the midpoint, where a = 0.5, is at x = −b/w = {_g(-b / w)}; "
+                             f"the slope peaks there at w/4 = {_g(w / 4)}"),
+        key="sigmoid-neuron",
     )
+
+
+def _g(v, digits: int = 3) -> str:
+    """A short number with no negative zero ("0", never "-0")."""
+    v = float(v) + 0.0
+    text = f"{v:.{digits}g}"
+    return "0" if text in ("-0", "0") else text.replace("-", "−")
+
+
+def _short_titles(axes) -> None:
+    """Panel titles that fit a phone; no legend (the caption says what is drawn)."""
+    ax_f, ax_df = axes
+    ax_f.set_title("value $f(x)$")
+    ax_df.set_title("derivative $f'(x)$")
+    for ax in axes:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+
+
+def _spans(act, x, threshold):
+    """Saturated intervals with their ends snapped to the grid (no "x < 0.0067" for 0)."""
+    step = float(x[1] - x[0])
+    out = []
+    for lo, hi in plots.saturated_intervals(act, x, threshold):
+        lo = 0.0 if abs(lo) < step else lo
+        hi = 0.0 if abs(hi) < step else hi
+        out.append((lo, hi))
+    return out
 
 
 def default_activations() -> tuple:
@@ -101,17 +132,22 @@ def activation_explorer(names=None, xlim=(-6.0, 6.0),
     x = np.linspace(float(xlim[0]), float(xlim[1]), 601)
 
     def draw(fig, name):
-        plots.activation_and_derivative(fig, acts[name], x=x, threshold=threshold)
+        _short_titles(plots.activation_and_derivative(fig, acts[name], x=x, threshold=threshold))
+        fig.suptitle(f"{name}: f and its derivative f'; shaded where |f'| < {threshold:g}")
 
     def alt(name):
-        spans = plots.saturated_intervals(acts[name], x, threshold)
         return (f"Left: the {name} activation f(x) for x from {xlim[0]:g} to {xlim[1]:g}; "
-                f"right: its derivative f'(x), whose largest value here is "
-                f"{short_number(np.max(acts[name].grad(x)))}; {describe_intervals(spans, xlim)} "
-                f"(|f'| below {threshold:g}).")
+                f"right: its derivative f'(x), with the saturated regions, where |f'(x)| "
+                f"< {threshold:g}, shaded.")
+
+    def result(name):
+        spans = _spans(acts[name], x, threshold)
+        return (f"the largest value of f' here is {short_number(np.max(acts[name].grad(x)))}; "
+                f"{describe_intervals(spans, xlim)}")
 
     return Explorer(draw, [Choice("name", names, label="activation")],
-                    title="An activation and its derivative", alt=alt)
+                    title="An activation and its derivative", alt=alt, result=result,
+                    key="activation")
 
 
 def activation_parameter_explorer(name: str, param: str, values, xlim=(-5.0, 5.0),
@@ -158,17 +194,26 @@ def activation_parameter_explorer(name: str, param: str, values, xlim=(-5.0, 5.0
 
     def draw(fig, **kw):
         act = acts[index_of(values, kw[param], param)]
-        plots.activation_and_derivative(fig, act, x=x, threshold=threshold, reference=default)
+        _short_titles(plots.activation_and_derivative(fig, act, x=x, threshold=threshold,
+                                                      reference=default))
+        shown = f"{kw[param]:g}" if is_numeric(values) else f"{kw[param]}"
+        fig.suptitle(f"solid: {name} with {param} = {shown}; dashed grey: the default "
+                     f"{param} = {default.params[param]}; shaded where |f'| < {threshold:g}")
 
     def alt(**kw):
-        act = acts[index_of(values, kw[param], param)]
-        spans = plots.saturated_intervals(act, x, threshold)
-        return (f"Left: {name} with {param} = {kw[param]} (solid) and with its default "
-                f"{param} = {default.params[param]} (dashed grey); right: the derivatives. "
-                f"At x = {xlim[0]:g} the derivative is {short_number(act.grad(x[:1])[0])}; "
-                f"{describe_intervals(spans, xlim)}.")
+        return (f"Left: the activation f = {name} with {param} = {kw[param]} (solid) and with "
+                f"its default {param} = {default.params[param]} (dashed grey), for x from "
+                f"{xlim[0]:g} to {xlim[1]:g}; right: their derivatives f'(x), the regions where "
+                f"|f'(x)| < {threshold:g} shaded.")
 
-    return Explorer(draw, [control], title=f"{name}: the parameter {param}", alt=alt)
+    def result(**kw):
+        act = acts[index_of(values, kw[param], param)]
+        spans = _spans(act, x, threshold)
+        return (f"at x = {xlim[0]:g} the derivative f' is {short_number(act.grad(x[:1])[0])} "
+                f"and f is {short_number(act(x[:1])[0])}; {describe_intervals(spans, xlim)}")
+
+    return Explorer(draw, [control], title=f"{name}: the parameter {param}", alt=alt,
+                    result=result, key=f"{name}-{param}".replace("_", "-"))
 
 
 def rrelu_explorer(lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0, seed: int = 0,
@@ -232,8 +277,7 @@ def rrelu_explorer(lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0, seed: int
             left.plot(x[order], y[order], color=colour(0), linewidth=2,
                       label=f"RReLU(x), evaluation: slope {mean:.3g}")
         left.set(xlabel="$x$", ylabel="RReLU$(x)$", xlim=(-4, 4), ylim=(-4 * top, 4),
-                 title=f"{mode}: l = {lower:.3g}, u = {upper:.3g}")
-        left.legend(loc="upper left", fontsize="small")
+                 title="RReLU$(x)$")
         if mode == "training":
             right.hist(slopes[neg], bins=20, range=(0, top), color=colour(2),
                        label=f"sampled slopes ({int(neg.sum())} negative inputs)")
@@ -243,26 +287,31 @@ def rrelu_explorer(lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0, seed: int
         right.axvline(mean, color="black", linestyle="--", linewidth=1.2,
                       label="evaluation slope $(l+u)/2$")
         right.set(xlabel="slope $a$ used for $x \\leq 0$", ylabel="number of inputs",
-                  xlim=(0, top), title="slopes of the negative inputs")
-        right.legend(loc="upper right", fontsize="small")
+                  xlim=(0, top), title="slopes of the inputs $x < 0$")
+        fig.suptitle(f"{mode}: l = {lower:.3g}, u = {upper:.3g}; grey band from l x to u x; "
+                     f"dashed: the evaluation slope (l+u)/2 = {mean:.3g}")
 
     def alt(mode, upper):
+        return (f"Randomized leaky ReLU (RReLU) in {mode} mode with lower bound l = "
+                f"{lower:.3g} and upper bound u = {upper:.3g}, on {n} inputs x from -4 to 4. "
+                f"Left: RReLU(x), with the band between the lines l x and u x shaded; right: "
+                f"a histogram of the slopes a applied to the negative inputs.")
+
+    def result(mode, upper):
         _, slopes = sample(mode, upper)
         s = slopes[x <= 0]
         if mode == "training":
-            return (f"Training mode with l = {lower:.3g} and u = {upper:.3g}: the negative "
-                    f"inputs are scaled by random slopes between {s.min():.3g} and "
-                    f"{s.max():.3g}, so the points fill the band between l x and u x; the "
-                    f"histogram of slopes is flat, with mean {s.mean():.3g} near "
-                    f"(l+u)/2 = {(lower + upper) / 2:.3g}.")
-        return (f"Evaluation mode with l = {lower:.3g} and u = {upper:.3g}: every negative "
-                f"input is scaled by the same slope (l+u)/2 = {(lower + upper) / 2:.3g}, "
-                f"a single straight line left of zero.")
+            return (f"the negative inputs are scaled by random slopes between {s.min():.3g} "
+                    f"and {s.max():.3g}, so the points fill the band; the slopes are spread "
+                    f"flat, with mean {s.mean():.3g} near (l+u)/2 = {(lower + upper) / 2:.3g}")
+        return (f"every negative input is scaled by the same slope (l+u)/2 = "
+                f"{(lower + upper) / 2:.3g}: a single straight line left of zero")
 
     return Explorer(draw, [Choice("mode", ["training", "evaluation"]),
                            Slider("upper", uppers, label="upper bound u", value=upper,
                                   fmt="{:.3g}")],
-                    title="RReLU: random slopes in training, their mean in evaluation", alt=alt)
+                    title="RReLU: random slopes in training, their mean in evaluation", alt=alt,
+                    result=result, key="rrelu")
 
 
 def logit_explorer(ps=(0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
@@ -305,7 +354,7 @@ def logit_explorer(ps=(0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 
         b.plot([p], [z], marker="o", markersize=9, color=colour(1), linestyle="none")
         b.axhline(0, color="0.3", linewidth=0.6)
         b.set(xlabel="probability $p$", ylabel="log-odds $z$", xlim=(0, 1), ylim=(-5.5, 5.5),
-              title=f"2. log-odds z = {z:.3g}")
+              title=f"2. log-odds z = {_g(z)}")
         zs = np.linspace(-6, 6, 400)
         c.plot(zs, sigmoid(zs), color=colour(2), linewidth=2,
                label=r"$\sigma(z) = 1/(1+e^{-z})$")
@@ -313,20 +362,21 @@ def logit_explorer(ps=(0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 
         c.plot([-6, z], [p, p], color="0.4", linestyle=":", linewidth=1)
         c.plot([z], [p], marker="o", markersize=9, color=colour(1), linestyle="none")
         c.set(xlabel="log-odds $z$", ylabel=r"$\sigma(z)$", xlim=(-6, 6), ylim=(0, 1),
-              title=f"3. back: σ({z:.3g}) = {p:g}")
-        for ax in (a, b, c):
-            ax.legend(loc="upper left", fontsize="small")
+              title=f"3. σ({_g(z)}) = {p:g}")
 
     def alt(p):
+        return (f"Three panels for the probability p = {p:g}, the current point marked on each: "
+                f"left, the odds p/(1-p) against p, a curve growing without bound as p "
+                f"approaches 1; middle, the log-odds z = log(p/(1-p)) against p, symmetric about "
+                f"p = 0.5; right, the sigmoid σ(z) = 1/(1+e^(-z)) against z.")
+
+    def result(p):
         odds = p / (1 - p)
         z = float(np.log(p) - np.log1p(-p))
         extra = " (above the top of the odds panel, marked by a triangle)" if odds > odds_cap else ""
-        return (f"For probability p = {p:g}: left, the odds p/(1-p) = {odds:.3g}{extra} on the "
-                f"odds curve, which grows without bound as p approaches 1; middle, the log-odds "
-                f"z = {z:.3g} on the logit curve, symmetric about p = 0.5; right, the sigmoid "
-                f"curve with the point (z, p) = ({z:.3g}, {p:g}): the sigmoid turns the "
-                f"log-odds back into the probability.")
+        return (f"the odds are {odds:.3g}{extra}, the log-odds z = {_g(z)}, and the sigmoid "
+                f"turns z back into σ({_g(z)}) = {p:g}")
 
     return Explorer(draw, [Slider("p", ps, label="probability p", value=0.5 if 0.5 in ps else None)],
                     title="Probability → odds → log-odds → probability", alt=alt,
-                    width=10.0, height=3.3)
+                    result=result, key="logit", width=10.0, height=3.3)

@@ -64,18 +64,22 @@ def approximation_explorer(widths=(2, 4, 8, 16, 32, 64), target=default_target) 
         right.legend(fontsize="small", loc="lower left")
 
     def alt(method, width):
+        return (f"Left: the target F(x) = sin(2 pi x) + x/2 on [0, 1] and its approximation by "
+                f"one hidden layer of n = {width} units ({method}). Right: the sup-norm error "
+                f"(largest distance to F) against n for both constructions, log-log, the "
+                f"current one circled.")
+
+    def result(method, width):
         err = errors[method][widths.index(width)]
         other = errors[_METHODS[1 - _METHODS.index(method)]][widths.index(width)]
-        return (f"Left: the target F(x) = sin(2 pi x) + x/2 on [0, 1] and its approximation by "
-                f"one hidden layer of {width} units ({method}). Right: the sup-norm error "
-                f"against the number of units for both constructions, log-log; with {width} "
-                f"units the error is {short_number(err)} for the {method} and "
-                f"{short_number(other)} for the other construction.")
+        return (f"with {width} units the error is {short_number(err)} for the {method} and "
+                f"{short_number(other)} for the other construction")
 
     return Explorer(draw, [Choice("method", list(_METHODS), label="construction"),
                            Slider("width", widths, label="hidden units n",
                                   value=8 if 8 in widths else None)],
-                    title="What one hidden layer can approximate", alt=alt)
+                    title="What one hidden layer can approximate", alt=alt, result=result,
+                    key="approximation")
 
 
 def sawtooth_explorer(depths=(1, 2, 3, 4, 5, 6)) -> Explorer:
@@ -98,16 +102,20 @@ def sawtooth_explorer(depths=(1, 2, 3, 4, 5, 6)) -> Explorer:
         ax = fig.subplots()
         ax.plot(x, ap.sawtooth(depth)(x), color=colour(0))
         ax.set(xlabel="$x$", ylabel=f"$t^{{({depth})}}(x)$", ylim=(-0.05, 1.1),
-               title=(f"depth {depth}, {2 * depth} ReLU units: {pieces[depth]} linear pieces; "
-                      f"one hidden layer needs {pieces[depth] - 1} kinks"))
+               title=f"{pieces[depth]} linear pieces")
+        fig.suptitle(f"depth {depth}, {2 * depth} ReLU units: {pieces[depth]} linear pieces; "
+                     f"one hidden layer needs {pieces[depth] - 1} kinks")
 
     def alt(depth):
-        return (f"The tent map composed {depth} times on [0, 1]: a zig-zag rising from 0 to 1 "
-                f"and back {2 ** (depth - 1)} times, drawn by a ReLU network of depth {depth} "
-                f"with {2 * depth} units; counted numerically it has {pieces[depth]} linear "
-                f"pieces, so a single hidden layer would need {pieces[depth] - 1} units to "
-                "place its kinks.")
+        return (f"The tent map t composed k = {depth} times on [0, 1], t^({depth})(x): a zig-zag "
+                f"drawn by a ReLU network of depth {depth} with {2 * depth} units.")
+
+    def result(depth):
+        return (f"it rises from 0 to 1 and back {2 ** (depth - 1)} times; counted numerically "
+                f"it has {pieces[depth]} linear pieces, so a single hidden layer would need "
+                f"{pieces[depth] - 1} units to place its kinks")
 
     return Explorer(draw, [Slider("depth", depths, label="depth k", value=depths[2]
                                   if len(depths) > 2 else None)],
-                    title="Depth against width: the sawtooth", alt=alt)
+                    title="Depth against width: the sawtooth", alt=alt, result=result,
+                    key="sawtooth", width=4.3, height=3.0)

@@ -35,6 +35,24 @@ def _probe_summary(probe) -> str:
             f"layer 0 (nearest the input) to {short_number(g[-1])} at layer {last}")
 
 
+def _probe_result(probe) -> str:
+    """The outcome of a depth probe in one sentence: how much gradient reaches layer 0."""
+    a, g = probe.activation_std, probe.grad_norm
+    last = len(a) - 1
+    with np.errstate(all="ignore"):
+        ratio = g[0] / g[-1] if g[-1] else float("nan")
+    verdict = ("vanishes towards the input" if ratio < 1e-2 else
+               "explodes towards the input" if ratio > 1e2 else "keeps its size")
+    return (f"the gradient {verdict}: the gradient reaching layer 0 is {short_number(ratio, 2)} "
+            f"times the last layer's (layer {last}); the activation standard deviation ends at "
+            f"{short_number(a[-1])}")
+
+
+_PROBE_SYMBOLS = ("Left: the standard deviation of each layer's activations; right: the norm of "
+                  "each layer's weight gradient; layer 0 is nearest the input; both on log "
+                  "scales.")
+
+
 def depth_probe_explorer(activations=("sigmoid", "tanh", "relu"),
                          inits=("normal", "xavier_normal", "he_normal"),
                          depth: int = 30, width: int = 128, batch: int = 256, seed: int = 0,
@@ -103,8 +121,11 @@ def depth_probe_explorer(activations=("sigmoid", "tanh", "relu"),
     def alt(activation, init, depth=depth):
         p = probe(activation, init, depth)
         return (f"Depth probe for {activation} with {_init_label(init, kwargs.get(init))} "
-                f"initialization, {depth} layers of width {width}, log scales: "
-                f"{_probe_summary(p)}.")
+                f"initialization, {depth} layers of width {width}. {_PROBE_SYMBOLS} "
+                f"{_probe_summary(p).capitalize()}.")
+
+    def result(activation, init, depth=depth):
+        return _probe_result(probe(activation, init, depth))
 
     controls = [Choice("activation", activations),
                 Choice("init", inits, label="initializer",
@@ -113,7 +134,7 @@ def depth_probe_explorer(activations=("sigmoid", "tanh", "relu"),
         controls.append(Slider("depth", [int(d) for d in depths], label="depth",
                                value=depth if depth in depths else None))
     return Explorer(draw, controls, title="Depth probe: signal and gradient through the layers",
-                    alt=alt, width=9.0, height=3.4)
+                    alt=alt, result=result, key="depth-probe", width=9.0, height=3.4)
 
 
 def init_explorer(activation: str = "tanh", depth: int = 50, width: int = 256,
@@ -186,12 +207,17 @@ def init_explorer(activation: str = "tanh", depth: int = 50, width: int = 256,
                      f"= {scale * std0 ** 2:.3g}")
 
     def alt(scale):
-        return (f"{activation} network of {depth} layers with weight variance {scale:g} times "
-                f"the {name} variance: {_probe_summary(probe(scale))}."
+        return (f"{activation} network of {depth} layers of width {width} with weight variance "
+                f"s = {scale:g} times the {name} variance. {_PROBE_SYMBOLS} "
+                f"{_probe_summary(probe(scale)).capitalize()}."
                 + ("" if scale == 1.0 else f" The dashed grey curves are the {name} "
-                   f"initialization for comparison."))
+                   f"initialization (s = 1) for comparison."))
+
+    def result(scale):
+        return _probe_result(probe(scale))
 
     return Explorer(draw, [Slider("scale", scales, label=f"variance scale s (× {name})",
                                   value=1.0 if 1.0 in scales else None)],
                     title=f"Initialization scale: Var(w) = s × {name} variance, {activation}",
-                    alt=alt, width=9.0, height=3.4)
+                    alt=alt, result=result, key=f"init-scale-{activation}".replace("_", "-"),
+                    width=9.0, height=3.4)

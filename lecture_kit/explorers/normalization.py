@@ -52,20 +52,24 @@ def normalization_explorer(activations=("sigmoid", "tanh", "relu"), depth: int =
         fix_log_axis(right, grad_limits)
 
     def alt(activation, normalization, skips):
+        return (f"Depth probe through {depth} layers of width {width}: {activation} with "
+                f"{normalization} normalization{' and skip connections' if skips else ', no skips'}. "
+                f"Left: the standard deviation of each layer's activations; right: the norm of "
+                f"each layer's weight gradient, layer 0 nearest the input; both log scale.")
+
+    def result(activation, normalization, skips):
         p = cache[activation, normalization, skips]
         with np.errstate(all="ignore"):
             ratio = p.grad_norm[0] / p.grad_norm[-1]
         verdict = ("vanishes towards the input" if ratio < 1e-2 else
                    "explodes towards the input" if ratio > 1e2 else "keeps its size")
-        return (f"Depth probe through {depth} layers of width {width}: {activation} with "
-                f"{normalization}{' and skip connections' if skips else ', no skips'}. Left: "
-                f"the standard deviation of each layer's activations, ending at "
-                f"{short_number(p.activation_std[-1])}; right: the gradient norm of each layer. "
-                f"The gradient {verdict}: the first layer gets {short_number(ratio)} times the "
-                "last layer's gradient.")
+        return (f"the gradient {verdict}: the gradient reaching layer 0 is "
+                f"{short_number(ratio)} times the last layer's; the activation standard "
+                f"deviation ends at {short_number(p.activation_std[-1])}")
 
     return Explorer(draw, [Choice("activation", activations, label="activation"),
                            Choice("normalization", list(_NORMS), label="normalization"),
                            Choice("skips", [False, True], label="skip connections",
                                   labels=["no", "yes"])],
-                    title="Normalization and skip connections on the depth probe", alt=alt)
+                    title="Normalization and skip connections on the depth probe", alt=alt,
+                    result=result, key="normalization")

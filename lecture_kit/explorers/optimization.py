@@ -166,9 +166,16 @@ def optimizer_explorer(landscape="rosenbrock",
         label = _optimizer_label(optimizer, lr, beta)
         plots.trajectories_on_contour(left, land, {label: shown}, resolution=resolution,
                                       title=f"{land.name}, {steps} steps")
+        if left.get_legend() is not None:
+            left.get_legend().remove()
         gap = _gap(land, full[: len(shown)])
         _loss_panel(right, {label: gap}, log=land.f_min is not None,
                     ylabel=r"$f(x_t) - f_{\min}$" if land.f_min is not None else "$f(x_t)$")
+        right.get_legend().remove()
+        # thin lines: sharp at pixel ratio 2, and each frame's difference stays small
+        left.lines[0].set(linewidth=1.2, markersize=2)
+        right.lines[0].set_linewidth(1.2)
+        fig.suptitle(f"{label} (○ start, ★ minimum)")
         right.set_xlim(0, steps)
         fix_log_axis(right, limits)
         status = (f"diverged at step {cut}" if cut is not None
@@ -176,24 +183,26 @@ def optimizer_explorer(landscape="rosenbrock",
         right.set_title(f"loss: {status}")
 
     def alt(optimizer, lr, beta):
+        label = _optimizer_label(optimizer, lr, beta)
+        return (f"Left: contour plot of the {land.name} landscape f with the path of {label} "
+                f"from ({x0[0]:g}, {x0[1]:g}) over {steps} steps. Right: the loss gap "
+                f"f(x_t) minus the minimum of f, per iteration t, on a log scale.")
+
+    def result(optimizer, lr, beta):
         full = path(optimizer, lr, beta)
         shown, cut = clip_path(full, land.bounds)
-        label = _optimizer_label(optimizer, lr, beta)
-        start_txt = f"from ({x0[0]:g}, {x0[1]:g})"
         if cut is not None:
-            end = f"the path diverges: it leaves the plotted region at step {cut}"
-        else:
-            end = (f"after {steps} steps it ends at ({shown[-1, 0]:.3g}, {shown[-1, 1]:.3g}) "
-                   f"with f minus its minimum equal to {short_number(_gap(land, shown[-1]))}")
-        return (f"Contour plot of the {land.name} landscape with the path of {label} "
-                f"{start_txt}; {end}. Right: the loss gap per iteration on a log scale.")
+            return f"the path diverges: it leaves the plotted region at step {cut}"
+        return (f"after {steps} steps the path ends at ({shown[-1, 0]:.3g}, {shown[-1, 1]:.3g}) "
+                f"with a loss gap of {short_number(_gap(land, shown[-1]))}")
 
     return Explorer(draw, [Choice("optimizer", optimizers),
                            Slider("lr", lrs, label="learning rate"),
                            Slider("beta", betas, label="β (momentum, alpha, β₁ or rho)",
                                   value=0.9 if 0.9 in betas else None)],
                     title=f"Optimizers on the {land.name} landscape", alt=alt,
-                    canonical=canonical, width=9.5, height=3.8)
+                    result=result, key=f"optimizers-{land.name}".lower().replace(" ", "-"),
+                    canonical=canonical, width=7.5, height=3.2)
 
 
 def momentum_explorer(kappa: float = 25.0, betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.99),
@@ -253,6 +262,9 @@ def momentum_explorer(kappa: float = 25.0, betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.99
         plots.trajectories_on_contour(b, land, {"PyTorch form": tf_shown},
                                       resolution=resolution,
                                       title=f"PyTorch: $b=\\beta b+g$")
+        for ax in (a, b):
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
         b.lines[0].set_color(colour(1))
         _loss_panel(c, {"EMA form": _gap(land, ema[: len(ema_shown)]),
                         "PyTorch form": _gap(land, tf[: len(tf_shown)])},
@@ -264,6 +276,14 @@ def momentum_explorer(kappa: float = 25.0, betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.99
                      f"(2/L = {2 / land.L:.3g}, 2(1+β)/L = {2 * (1 + beta) / land.L:.3g})")
 
     def alt(beta, lr):
+        return (f"Momentum with coefficient β = {beta:g} and learning rate {lr:g} on a "
+                f"quadratic with condition number κ = {kappa:g} (largest curvature L = "
+                f"{land.L:g}), {steps} steps from ({land.start[0]:g}, {land.start[1]:g}). Left: "
+                f"the path of the EMA form v = βv + (1-β)g on the contour plot; middle: the path "
+                f"of PyTorch's form b = βb + g, g the gradient; right: the loss f(x_t) of both "
+                f"per iteration t, on a log scale.")
+
+    def result(beta, lr):
         ema, tf = paths(beta, lr)
         parts = []
         for name, p in (("EMA form", ema), ("PyTorch form", tf)):
@@ -272,16 +292,13 @@ def momentum_explorer(kappa: float = 25.0, betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.99
                 parts.append(f"the {name} diverges (leaves the plot at step {cut})")
             else:
                 parts.append(f"the {name} ends with loss {short_number(_gap(land, shown[-1]))}")
-        return (f"Momentum with beta = {beta:g} and learning rate {lr:g} on a quadratic with "
-                f"condition number {kappa:g}, {steps} steps from ({land.start[0]:g}, "
-                f"{land.start[1]:g}): {parts[0]}; {parts[1]}. The right panel shows both "
-                f"losses per iteration on a log scale.")
+        return f"{parts[0]}; {parts[1]}"
 
     return Explorer(draw, [Slider("beta", betas, label="momentum β",
                                   value=0.9 if 0.9 in betas else None),
                            Slider("lr", lrs, label="learning rate")],
                     title="Momentum: the EMA form and PyTorch's form", alt=alt,
-                    width=11.0, height=3.6)
+                    result=result, key="momentum", width=11.0, height=3.6)
 
 
 def lr_explorer(curvature: float = 1.0, x0: float = 1.0, steps: int = 20,
@@ -359,21 +376,27 @@ def lr_explorer(curvature: float = 1.0, x0: float = 1.0, steps: int = 20,
                   markersize=9, markerfacecolor="white", markeredgecolor=colour(0),
                   label="$x_0$")
         left.set(xlabel="$x$", ylabel="$f(x)$", xlim=(-R, R), ylim=(0, 0.5 * L * R * R),
-                 title=f"η L = {lr * L:.3g}: {regime(lr)}")
-        left.legend(loc="upper center", fontsize="small")
+                 title=f"η L = {lr * L:.3g}")
+
         loss = 0.5 * L * it * it
         _loss_panel(right, {"$f(x_t)$": loss}, log=True, ylabel="$f(x_t)$")
         fix_log_axis(right, limits)
         right.axhline(0.5 * L * x0 * x0, color="0.5", linestyle=":", linewidth=1)
         right.set_title(f"|1 − ηL| = {abs(1 - lr * L):.3g} per step")
-        fig.suptitle(f"learning rate η = {lr:.3g}, stability bound 2/L = {2 / L:.3g}")
+        fig.suptitle(f"learning rate η = {lr:.3g}, stability bound 2/L = {2 / L:.3g}: "
+                     f"the iterate {regime(lr)} (grey: f(x) = Lx²/2; dots: the iterates "
+                     f"x_t, ringed: x_0)")
 
     def alt(lr):
+        return (f"Gradient descent on f(x) = L x^2 / 2 with curvature L = {L:g} from x0 = {x0:g} "
+                f"with learning rate η = {lr:.3g} (η L = {lr * L:.3g}, stability bound 2/L = "
+                f"{2 / L:.3g}). Left: the iterates x_t on the parabola; right: the loss f(x_t) "
+                f"per step t on a log scale.")
+
+    def result(lr):
         it = iterates(lr)
-        return (f"Gradient descent on f(x) = {L:g} x^2 / 2 from x0 = {x0:g} with learning rate "
-                f"{lr:.3g} (eta L = {lr * L:.3g}, bound 2/L = {2 / L:.3g}): the iterate "
-                f"{regime(lr)}; after {steps} steps x = {short_number(it[-1])}. Left: the iterates on "
-                f"the parabola; right: the loss per step on a log scale.")
+        return (f"the iterate {regime(lr)}, shrinking or growing by |1 − ηL| = "
+                f"{abs(1 - lr * L):.3g} per step; after {steps} steps x = {short_number(it[-1])}")
 
     labels = [f"{lr:.3g} (ηL = {lr * L:.3g})" for lr in lrs]
     start = 1.0 / L if any(np.isclose(v, 1.0 / L) for v in lrs) else None
@@ -381,4 +404,5 @@ def lr_explorer(curvature: float = 1.0, x0: float = 1.0, steps: int = 20,
         start = lrs[int(np.argmin([abs(v - 1.0 / L) for v in lrs]))]
     return Explorer(draw, [Slider("lr", lrs, label="learning rate η", value=start,
                                   labels=labels)],
-                    title="Learning rate and the stability bound 2/L", alt=alt)
+                    title="Learning rate and the stability bound 2/L", alt=alt,
+                    result=result, key="learning-rate")

@@ -76,17 +76,22 @@ def schedule_explorer(steps: int = 600, runs: int = 1000, peaks=(0.02, 0.05, 0.1
         right.legend(fontsize="small", loc="lower left")
 
     def alt(schedule, peak):
+        return (f"Left: the {schedule} learning-rate schedule η_t with peak rate {peak:g} over "
+                f"{steps} steps t. Right: the mean square E[x_t^2] of SGD on the noisy quadratic "
+                f"x^2/2 over {runs} runs, log scale, with the noise floor η/(2-η) of the "
+                f"constant rate η = {peak:g} dotted.")
+
+    def result(schedule, peak):
         rates, ms = curves(schedule, peak)
         floor = schedules.noise_floor(peak)
         ratio = ms[-1] / floor
         where = "below" if ratio < 0.9 else ("near" if ratio < 1.1 else "above")
-        return (f"Left: the {schedule} schedule with peak learning rate {peak:g}, ending at "
-                f"{short_number(rates[-1])} after {steps} steps. Right: E[x_t^2] of SGD on the "
-                f"noisy quadratic over {runs} runs, log scale; it ends at "
-                f"{short_number(ms[-1])}, {where} the noise floor {short_number(floor)} of a "
-                f"constant rate {peak:g} ({ratio:.2g} times the floor).")
+        return (f"the rate ends at {short_number(rates[-1])}; E[x_t^2] ends at "
+                f"{short_number(ms[-1])}, {where} the noise floor {short_number(floor)} "
+                f"({ratio:.2g} times the floor)")
 
     return Explorer(draw, [Choice("schedule", names, label="schedule"),
                            Slider("peak", peaks, label="peak learning rate η",
                                   value=0.1 if 0.1 in peaks else None)],
-                    title="Learning-rate schedules on a noisy quadratic", alt=alt)
+                    title="Learning-rate schedules on a noisy quadratic", alt=alt,
+                    result=result, key="schedules")
