@@ -216,16 +216,32 @@ def test_hidden_points_are_valid_and_not_the_chapters():
     assert not {0.01, 0.1} & set(basics._SATURATION_THRESHOLDS)
 
 
-@pytest.mark.parametrize("answer", [edge_by_bisection, grid_edge], ids=["bisection", "grid"])
-def test_saturation_edge_check_accepts_correct_answers(answer):
-    v = check.sigmoid_saturation_edge(answer)
+def edge_by_bisection_checked(t: float) -> float:
+    if not 0 < t <= 0.25:
+        raise ValueError("no edge")
+    return edge_by_bisection(t)
+
+
+def test_saturation_edge_check_accepts_a_correct_answer():
+    v = check.sigmoid_saturation_edge(edge_by_bisection_checked)
     assert v.ok, v
+
+
+def test_saturation_edge_check_rejects_the_grid_of_the_first_version():
+    """A grid of step 1e-4 gets 4 digits: the exercise now asks for a relative 1e-9."""
+    v = check.sigmoid_saturation_edge(grid_edge)
+    assert not v.ok and "relative 1e-9" in v.message, v
+
+
+def test_saturation_edge_check_wants_a_value_error_above_a_quarter():
+    v = check.sigmoid_saturation_edge(edge_by_bisection)     # loops for ever? no: hi doubles
+    assert not v.ok and "ValueError" in v.message, v
 
 
 @pytest.mark.parametrize("answer, words", [
     (lambda t: sigmoid_prime(edge_by_bisection(t)), "expected the x > 0"),
     (lambda t: -edge_by_bisection(t), "expected a positive x"),
-    (lambda t: edge_by_bisection(t) + 0.01, "to within 0.001"),
+    (lambda t: edge_by_bisection(t) + 0.01, "relative 1e-9"),
     (lambda t: edge_by_bisection(2 * t), "expected the x > 0"),
     (lambda t: None, "returned None"),
     (lambda t: [edge_by_bisection(t)] * 2, "expected one number"),
