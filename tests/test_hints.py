@@ -623,37 +623,9 @@ CASES.update({
 
 
 # ---------------------------------------------------------------------------
-# The reworked exercises of how_to_use, vanishing_gradient, sigmoid and tanh
+# The reworked exercises of vanishing_gradient, sigmoid and tanh
 # (issue 19): references written here, wrong answers that students write.
 # ---------------------------------------------------------------------------
-def _logit(y):
-    return math.log(y) - math.log1p(-y)
-
-
-def ref_neuron(x1, y1, x2, y2):
-    if x1 == x2 or not (0 < y1 < 1 and 0 < y2 < 1):
-        return []                      # no neuron: the check expects a ValueError
-    w = (_logit(y2) - _logit(y1)) / (x2 - x1)
-    return [w, _logit(y1) - w * x1]
-
-
-def _neuron_log(x1, y1, x2, y2):
-    w = (math.log(y2) - math.log(y1)) / (x2 - x1)
-    return w, math.log(y1) - w * x1
-
-
-def _neuron_midpoint(x1, y1, x2, y2):
-    w = (_logit(y2) - _logit(y1)) / (x2 - x1)
-    return w, -w * (x1 + x2) / 2
-
-
-def _neuron_unchecked(x1, y1, x2, y2):
-    with np.errstate(all="ignore"):
-        z1, z2 = np.log(np.float64(y1) / (1 - y1)), np.log(np.float64(y2) / (1 - y2))
-        w = (z2 - z1) / (np.float64(x2) - x1)
-    return float(w), float(z1 - w * x1)
-
-
 def ref_chain_log(weights, biases, a0):
     if len(weights) != len(biases):
         return []
@@ -740,11 +712,6 @@ def _log_cosh_no_constant(x):
 
 
 CASES.update({
-    "neuron_through": dict(
-        reference=ref_neuron,
-        wrong=[_neuron_log, _neuron_midpoint, _neuron_unchecked],
-        forbidden=["log(y/(1-y))", "log(y1/(1-y1))", "(z2-z1)/(x2-x1)", "log(y)-log(1-y)",
-                   "logit(y", "b=z1-w"]),
     "chain_log_gradient": dict(
         reference=ref_chain_log,
         wrong=[_chain_log_naive, _chain_log_natural, _chain_log_unsigned],
