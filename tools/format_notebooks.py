@@ -68,66 +68,109 @@ def _split_points(body: str, is_f: bool) -> list[int]:
     return points
 
 
+def _has_field(body: str) -> bool:
+    return any(True for _ in re.finditer(r"(?<!\{)\{(?!\{)", body.replace("{{", "")))
+
+
+def _literal(pre: str, quote: str, body: str, is_f: bool) -> str:
+    """One literal; an f-string piece without a field loses its f (ruff/pyflakes F541)."""
+    if is_f and not _has_field(body):
+        return (f"{pre.replace('f', '').replace('F', '')}{quote}"
+                f"{body.replace('{{', '{').replace('}}', '}')}{quote}")
+    return f"{pre}{quote}{body}{quote}"
+
+
+def _fill(body: str, is_f: bool, first_room: int, room: int, last_extra: int) -> list[str]:
+    """Greedy fill: cut ``body`` after spaces so that each piece fits its room."""
+    points = _split_points(body, is_f)
+    pieces, start, avail = [], 0, first_room
+    while True:
+        if len(body) - start <= avail - last_extra:
+            pieces.append(body[start:])
+            return pieces
+        fits = [q for q in points if start < q <= start + avail]
+        longer = [q for q in points if q > start + avail]
+        cut = fits[-1] if fits else (longer[0] if longer else None)
+        if cut is None:
+            pieces.append(body[start:])
+            return pieces
+        pieces.append(body[start:cut])
+        start, avail = cut, room
+
+
 def split_long_strings(source: str, width: int) -> str:
-    """Split over-wide string literals that stand alone on a line inside brackets."""
+    """Re-wrap runs of adjacent string literals, one per line inside brackets, of which
+    a line is wider than ``width`` (or could hold more of the next piece): the run's
+    text is filled greedily into literals that fit. The value never changes."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return source
     lines = source.split("\n")
     depth = 0
-    edits = []                                # (row, col_start, col_end, pieces)
+    runs, run = [], []
     for tok in tokens:
+        if tok.type in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+            if tok.type == tokenize.COMMENT:
+                run = _close(run, runs)
+            continue
         if tok.type == tokenize.OP and tok.string in "([{":
             depth += 1
         elif tok.type == tokenize.OP and tok.string in ")]}":
             depth -= 1
-        if tok.type != tokenize.STRING or depth <= 0 or tok.start[0] != tok.end[0]:
+        ok = (tok.type == tokenize.STRING and depth > 0 and tok.start[0] == tok.end[0]
+              and _PREFIX.match(tok.string) is not None
+              and not tok.string[len(_PREFIX.match(tok.string).group(1)):].startswith(
+                  _PREFIX.match(tok.string).group(2) * 3))
+        if ok and run and tok.start[0] == run[-1].end[0] + 1 \
+                and not lines[run[-1].end[0] - 1][run[-1].end[1]:].strip() \
+                and not lines[tok.start[0] - 1][:tok.start[1]].strip():
+            run.append(tok)
             continue
-        row, col = tok.start
-        line = lines[row - 1]
-        if len(line) <= width:
+        run = _close(run, runs)
+        if ok and _HEAD.match(lines[tok.start[0] - 1][:tok.start[1]]):
+            run = [tok]
+    _close(run, runs)
+    edits = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        if not _TAIL.match(lines[last.end[0] - 1][last.end[1]:]):
             continue
-        if not _HEAD.match(line[:col]) or not _TAIL.match(line[tok.end[1]:]):
+        parts = [(_PREFIX.match(t.string).group(1), _PREFIX.match(t.string).group(2), t.string)
+                 for t in run]
+        if len({q for _, q, _ in parts}) > 1 or len({"r" in p.lower() for p, _, _ in parts}) > 1:
             continue
-        text = tok.string
-        prefix = _PREFIX.match(text)
-        if not prefix or text[len(prefix.group(1)):].startswith(prefix.group(2) * 3):
-            continue
-        pre, quote = prefix.group(1), prefix.group(2)
-        body = text[len(pre) + 1:-1]
-        is_f = "f" in pre.lower()
-        points = _split_points(body, is_f)
-        indent = " " * len(line[:col]) if not _HEAD.match(line[:col]).group(1) \
-            else " " * (len(line[:col]) - len(line[:col].lstrip()))
-        pieces, start, avail = [], 0, width - col - len(pre) - 2
-        tail_len = len(line) - tok.end[1]
-        while True:
-            rest = body[start:]
-            room = avail if not pieces else width - len(indent) - len(pre) - 2
-            if len(rest) <= room - tail_len:
-                pieces.append(rest)
-                break
-            cut = [p for p in points if start < p <= start + room]
-            if not cut or cut[-1] - start < 10:
-                pieces = []
-                break
-            pieces.append(body[start:cut[-1]])
-            start = cut[-1]
-        if len(pieces) > 1:
-            piece_text = [f"{pre}{quote}{p}{quote}" for p in pieces]
-            # a piece without a field needs no f prefix (ruff/pyflakes F541)
-            if is_f:
-                piece_text = [t if re.search(r"(?<!\{)\{(?!\{)", p) else
-                              f"{pre.replace('f', '').replace('F', '')}{quote}{p}{quote}"
-                              for t, p in zip(piece_text, pieces)]
-            edits.append((row, col, tok.end[1], piece_text, indent))
-    for row, c0, c1, piece_text, indent in reversed(edits):
-        line = lines[row - 1]
-        new = [line[:c0] + piece_text[0]] + [indent + t for t in piece_text[1:]]
-        new[-1] += line[c1:]
-        lines[row - 1:row] = new
+        is_f = any("f" in p.lower() for p, _, _ in parts)
+        quote = parts[0][1]
+        pre = ("r" if "r" in parts[0][0].lower() else "") + ("f" if is_f else "")
+        body = ""
+        for p, _, text in parts:
+            b = text[len(p) + 1:-1]
+            if is_f and "f" not in p.lower():
+                b = b.replace("{", "{{").replace("}", "}}")
+            body += b
+        head = lines[first.start[0] - 1][:first.start[1]]
+        indent = head[:len(head) - len(head.lstrip())]
+        tail = len(lines[last.end[0] - 1]) - last.end[1]
+        pieces = _fill(body, is_f, width - len(head) - len(pre) - 2,
+                       width - len(indent) - len(pre) - 2, tail)
+        new = [head + _literal(pre, quote, pieces[0], is_f)]
+        new += [indent + _literal(pre, quote, piece, is_f) for piece in pieces[1:]]
+        new[-1] += lines[last.end[0] - 1][last.end[1]:]
+        old = lines[first.start[0] - 1:last.end[0]]
+        wide_old, wide_new = max(map(len, old)), max(map(len, new))
+        if new != old and ((wide_new <= width and (wide_old > width or len(new) < len(old)))
+                           or wide_new < wide_old):
+            edits.append((first.start[0], last.end[0], new))
+    for row0, row1, new in reversed(edits):
+        lines[row0 - 1:row1] = new
     return "\n".join(lines)
+
+
+def _close(run, runs):
+    if run:
+        runs.append(run)
+    return []
 
 
 def _cell_source(cell) -> str:
