@@ -1,0 +1,54 @@
+/* Page-level behaviour of the book (tests/test_a11y.py checks it in Chromium).
+ *
+ * A formula wider than its line scrolls inside its own box (inline ones through
+ * lk-pages.css, display ones through the theme); a box that scrolls must be
+ * reachable with the keyboard (WCAG 2.1.1), so exactly those boxes get
+ * tabIndex 0, as the theme does for code blocks and tables. Formulas that fit
+ * are never Tab stops (MathJax's own Tab stops are off in _config.yml).
+ */
+(function () {
+  "use strict";
+  // boxes that may scroll and that the theme does not handle: formulas (inline, and
+  // display ones, which the theme lets scroll on narrow screens) and wide HTML tables
+  // printed by a cell (a div with overflow-x inside an output)
+  var BOXES = "span.math, div.math > mjx-container, .cell_output .output div";
+  function mark() {
+    document.querySelectorAll(BOXES).forEach(function (box) {
+      if (box.matches(".cell_output .output div")) {
+        var o = getComputedStyle(box).overflowX;
+        if (o !== "auto" && o !== "scroll") return;
+      }
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "group");
+        if (box.matches("span.math, div.math > mjx-container")) {
+          box.setAttribute("aria-label", "formula, scrolls sideways");
+        }
+      } else if (box.hasAttribute("tabindex")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+    document.documentElement.dataset.lkMathMarked = String(Date.now());
+  }
+  var timer = null;
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(mark, 200);
+  }
+  function start() {
+    window.addEventListener("resize", later);
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+      MathJax.startup.promise.then(mark);
+    } else {
+      mark();
+    }
+  }
+  // by "load" MathJax's script has run: its startup promise resolves once the page is typeset
+  if (document.readyState === "complete") {
+    start();
+  } else {
+    window.addEventListener("load", start);
+  }
+})();
