@@ -4,7 +4,8 @@
  * lk-pages.css, display ones through the theme); a box that scrolls must be
  * reachable with the keyboard (WCAG 2.1.1), so exactly those boxes get
  * tabIndex 0, as the theme does for code blocks and tables. Formulas that fit
- * are never Tab stops (MathJax's own Tab stops are off in _config.yml).
+ * are never Tab stops (tabIndex -1: Chromium would otherwise make every box with
+ * overflow a Tab stop; MathJax's own Tab stops are off in _config.yml).
  */
 (function () {
   "use strict";
@@ -24,8 +25,10 @@
         if (box.matches("span.math, div.math > mjx-container")) {
           box.setAttribute("aria-label", "formula, scrolls sideways");
         }
-      } else if (box.hasAttribute("tabindex")) {
-        box.removeAttribute("tabindex");
+      } else {
+        // Chromium makes any scroll container a Tab stop by itself (keyboard-focusable
+        // scrollers), even one that does not scroll: say explicitly that it is not one
+        box.tabIndex = -1;
         box.removeAttribute("role");
         box.removeAttribute("aria-label");
       }
@@ -39,11 +42,12 @@
   }
   function start() {
     window.addEventListener("resize", later);
-    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-      MathJax.startup.promise.then(mark);
-    } else {
-      mark();
-    }
+    // measure once the page is typeset AND MathJax's fonts are in: before the fonts
+    // arrive, formulas are briefly wider than their boxes
+    var typeset = window.MathJax && MathJax.startup && MathJax.startup.promise
+      ? MathJax.startup.promise : Promise.resolve();
+    Promise.all([typeset, document.fonts.ready]).then(mark);
+    if (document.fonts.addEventListener) document.fonts.addEventListener("loadingdone", later);
   }
   // by "load" MathJax's script has run: its startup promise resolves once the page is typeset
   if (document.readyState === "complete") {

@@ -24,7 +24,7 @@
     boldsymbol: "", mathcal: "", left: "", right: "", big: "", Big: "", bigl: "", bigr: ""
   };
   function texToText(tex) {
-    var s = tex.replace(/^\s*(\\\(|\\\[|\$\$?)/, "").replace(/(\\\)|\\\]|\$\$?)\s*$/, "");
+    var s = tex.replace(/\\\(|\\\)|\\\[|\\\]|\$/g, " ");
     s = s.replace(/\\[tdc]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, "$1/$2");
     s = s.replace(/\\([A-Za-z]+)/g, function (m, name) {
       return Object.prototype.hasOwnProperty.call(SYMBOLS, name) ? SYMBOLS[name] : "";
@@ -35,10 +35,13 @@
   }
   window.lkTexToText = texToText;
   function install() {
-    if (!window.Search || typeof Search.htmlToText !== "function" || Search.lkText) return;
+    // searchtools.js declares `const Search`: a global binding, not a property of window
+    if (typeof Search === "undefined" || typeof Search.htmlToText !== "function" ||
+        Search.lkText) return;
     var original = Search.htmlToText;
     Search.htmlToText = function (htmlString, anchor) {
       var doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll(".math .headerlink").forEach(function (el) { el.remove(); });
       doc.querySelectorAll(".math").forEach(function (el) {
         el.textContent = (el.tagName === "DIV" ? " " : "") + texToText(el.textContent) +
           (el.tagName === "DIV" ? " " : "");

@@ -307,6 +307,8 @@ def test_only_links_and_controls_are_tab_stops(offline_page, book_site):
     page = offline_page().page
     page.goto(f"{book_site}/book/how_to_use.html", wait_until="load")
     wait_for_mathjax(page)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked")
     stops = []
     for _ in range(400):
         page.keyboard.press("Tab")
