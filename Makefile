@@ -13,7 +13,7 @@ TEST_WORKERS ?= auto
 PYTEST_ALL := tests lecture_kit --doctest-modules \
               -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
-.PHONY: help install book book-force test test-fast lab bench freeze clean chromium dist hub-tools
+.PHONY: help install book book-force test test-fast lab bench freeze clean chromium dist hub-tools format
 
 help:
 	@echo "make book    build the HTML book into _build/html (creates .venv on first use)"
@@ -21,6 +21,7 @@ help:
 	@echo "make lab     start JupyterLab on the chapters, with live widgets"
 	@echo "make dist    build the lecture_kit wheel and sdist into dist/"
 	@echo "make bench   print the speed tables (bench/)"
+	@echo "make format  format the notebooks' code cells to the page's code column (ruff, book/ruff.toml)"
 	@echo "make release student versions of the exercises in release/ (one per part)"
 	@echo "make grade SUBMISSIONS=dir   autograde dir/<student>/*.ipynb into grading/results/"
 	@echo "make feedback COURSE=dir ASSIGNMENT=name   send the feedback pages through nbgrader's exchange"
@@ -85,6 +86,11 @@ lab: $(STAMP)
 dist: $(STAMP)
 	rm -rf dist
 	$(PY) -m build --no-isolation --outdir dist .
+
+# The notebooks' code cells formatted to the width of the page's code column
+# (book/ruff.toml; tests/test_code_width.py): ruff, then long strings split.
+format: $(STAMP)
+	$(PY) tools/format_notebooks.py
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -115,18 +115,25 @@ class FigureDisplay:
     ``alt`` attribute describes the figure for readers who cannot see it.
     """
 
-    def __init__(self, png: bytes, alt: str, caption: str | None = None):
+    def __init__(self, png: bytes, alt: str, caption: str | None = None,
+                 result: str | None = None):
         if not alt or not alt.strip():
             raise ValueError("alt text is required: describe what the figure shows")
+        if result is not None and not result.strip():
+            raise ValueError("result is empty: state what the figure finds, or leave it out")
         self.png = png
-        self.alt = alt.strip()
+        self.result = None if result is None else result.strip()
+        # the alternative text is what the figure shows, then what it finds
+        self.alt = alt.strip() if self.result is None else f"{alt.strip()} {self.result}"
         self.caption = caption
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
+        result = ("" if self.result is None
+                  else f' data-lk-result="{_html.escape(self.result, quote=True)}"')
         img = (
             f'<img class="lk-figure" src="data:image/png;base64,{data}" '
-            f'alt="{_html.escape(self.alt, quote=True)}" style="max-width:100%">'
+            f'alt="{_html.escape(self.alt, quote=True)}"{result} style="max-width:100%">'
         )
         if self.caption:
             cap = _html.escape(self.caption)
@@ -140,7 +147,8 @@ class FigureDisplay:
         return f"<figure: {self.alt}>"
 
 
-def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = None):
+def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = None,
+         result: str | None = None):
     """Return a displayable version of ``fig`` carrying its alternative text.
 
     Parameters
@@ -148,18 +156,28 @@ def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = No
     fig : matplotlib.figure.Figure
         The figure to render.
     alt : str
-        What the figure shows, in one or two sentences (required).
+        What the figure shows, in one or two sentences (required), with the
+        symbols it uses defined.
     caption : str, optional
         A visible caption under the figure.
     dpi : int, optional
         Resolution; defaults to the figure's own.
+    result : str, optional
+        What the figure finds, e.g. "The gradient reaching layer 1 is 1e-9 of the
+        last layer's." It ends the alternative text; compute the numbers it cites
+        (an f-string) rather than typing them. Every figure of the book states one
+        (``tests/test_a11y.py``); in HTML it is also the ``data-lk-result`` attribute.
+
+    >>> fig, ax = subplots()
+    >>> show(fig, alt="A line.", result="It rises by 2 per step.").alt
+    'A line. It rises by 2 per step.'
 
     Returns
     -------
     FigureDisplay
         Put it last in a notebook cell to display it.
     """
-    return FigureDisplay(figure_to_png(fig, dpi=dpi), alt=alt, caption=caption)
+    return FigureDisplay(figure_to_png(fig, dpi=dpi), alt=alt, caption=caption, result=result)
 
 
 def target_axes(target, n: int, *, width: float, height: float, ncols: int | None = None):

@@ -218,10 +218,82 @@ def run_jupyter_book(source: Path, *, all_pages: bool = False) -> int:
     cmd.append(str(source))
     result = subprocess.run(cmd, env=build_env(), cwd=source)
     if result.returncode == 0:
+        polish_html(source / "_build" / "html")
         builddir = source / "_build"
         builddir.mkdir(parents=True, exist_ok=True)
         (builddir / ".lecture_kit.sha256").write_text(_current_hash(source))
     return result.returncode
+
+
+# ---------------------------------------------------------------------------
+# After the build: what the theme and myst-nb emit that fails an accessibility
+# audit, and TeX in the search titles (tests/test_a11y.py checks the result)
+# ---------------------------------------------------------------------------
+
+_GREEK = {n: c for n, c in zip(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta kappa lambda mu nu xi pi rho "
+    "sigma tau phi varphi chi psi omega Gamma Delta Theta Lambda Sigma Phi Psi Omega".split(),
+    "αβγδεεζηθκλμνξπρστφφχψωΓΔΘΛΣΦΨΩ")}
+_SYMBOLS = dict(_GREEK, cdot="·", times="×", le="≤", leq="≤", ge="≥", geq="≥", ne="≠",
+                approx="≈", to="→", infty="∞", partial="∂", nabla="∇", sqrt="√", pm="±")
+
+
+def tex_to_text(text: str) -> str:
+    """Plain text for TeX in a title: ``"The best \\beta"`` -> ``"The best β"``.
+
+    >>> tex_to_text(r"The effective step: \\eta/(1 - \\beta)")
+    'The effective step: η/(1 - β)'
+    >>> tex_to_text(r"Smooth at zero only when \\(\\alpha = 1\\)")
+    'Smooth at zero only when α = 1'
+    """
+    import re
+
+    text = re.sub(r"\\[()\[\]]", "", text).replace("$", "")
+    text = re.sub(r"\\[tdc]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", text)
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _SYMBOLS.get(m.group(1), ""), text)
+    return re.sub(r"\s+", " ", text.replace("{", "").replace("}", "")).strip()
+
+
+# exact strings the pinned theme/myst-nb write -> what they become (see polish_html)
+_HTML_FIXES = (
+    # myst-nb's "Show code cell source" toggle is named "Toggle hidden content" for screen
+    # readers: the visible text is not part of its name (axe: label-content-name-mismatch)
+    ('<summary aria-label="Toggle hidden content">', "<summary>"),
+    # the theme's search button reads "Search Ctrl+K" but is named "Search" (same rule):
+    # let its visible text name it
+    ('title="Search" aria-label="Search" data-bs-placement', 'title="Search" data-bs-placement'),
+)
+
+
+def polish_html(html_dir: Path) -> None:
+    """Fix the built HTML in place (idempotent): the names of two controls (see
+    ``_HTML_FIXES``), the theme switcher's icons hidden from screen readers (the
+    button's name is "Color mode"; the icons' titles "Light"/"Dark" made a
+    mismatching visible name), and TeX in the titles of ``searchindex.js``
+    (shown as search results; the snippets are made text by ``_static/lk-search.js``).
+    """
+    import json
+    import re
+
+    for page in html_dir.rglob("*.html"):
+        text = original = page.read_text(encoding="utf-8")
+        for old, new in _HTML_FIXES:
+            text = text.replace(old, new)
+        text = re.sub(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+") +title="[^"]*">',
+                      r'\1 aria-hidden="true">', text)
+        if text != original:
+            page.write_text(text, encoding="utf-8")
+    index = html_dir / "searchindex.js"
+    if index.exists():
+        raw = index.read_text(encoding="utf-8")
+        head, body = raw[:raw.index("(") + 1], raw[raw.index("(") + 1:raw.rindex(")")]
+        data = json.loads(body)
+        data["titles"] = [tex_to_text(t) if "\\" in t or "$" in t else t
+                          for t in data["titles"]]
+        data["alltitles"] = {(tex_to_text(k) if "\\" in k or "$" in k else k): v
+                             for k, v in data["alltitles"].items()}
+        index.write_text(head + json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+                         + raw[raw.rindex(")"):], encoding="utf-8")
 
 
 def build(source: Path, *, force: bool = False, jobs: int | None = None,

@@ -61,9 +61,13 @@ class Verdict:
     def _repr_html_(self) -> str:
         import html
 
-        colour = "#009E73" if self.ok else "#D55E00"
+        # the palette colour marks the box; the text is a darker shade on a light
+        # ground of its own (contrast >= 7:1, WCAG AA in light and dark pages alike)
+        colour, text, ground = (("#009E73", "#00573F", "#E6F4EF") if self.ok
+                                else ("#D55E00", "#8A3A00", "#FBEDE3"))
         symbol = "&#10004;" if self.ok else "&#10008;"
-        return (f'<p class="lk-check" style="color:{colour}"><strong>{symbol} '
+        return (f'<p class="lk-check" style="color:{text};background:{ground};'
+                f'border-left:4px solid {colour};padding:0.3em 0.6em"><strong>{symbol} '
                 f"{html.escape(self.exercise)}</strong>: {html.escape(self.message)}</p>")
 
 

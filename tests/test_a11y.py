@@ -1,0 +1,462 @@
+"""Every built page as readers meet it: 1280 px and 390 px wide, light and dark theme.
+
+For each page of the book, in the run's one Chromium with the network blocked
+(``_book.OfflinePage``), and in each of the four variants (the page is loaded
+once; the viewport and the theme change in place):
+
+* the accessibility audit of axe-core (vendored from the npm registry into
+  ``tests/vendor/axe-core``, never into the book) finds no *serious* or
+  *critical* violation;
+* the page never scrolls sideways (``scrollWidth`` of the document is its
+  viewport width);
+* no formula is clipped: every typeset formula (``mjx-math``) is walked up to
+  the article column, and at 1280 px no box on the way hides or scrolls its
+  end and it never reaches past the column; at 390 px a formula may scroll
+  inside its own box (a visible scrollbar) but is never hidden; an equation
+  number never covers its equation;
+* no formula is a Tab stop (only links and controls are);
+* a screenshot is saved under ``_build/screenshots/<width>-<theme>/`` for people
+  to look at (JPEG, the full page).
+
+Pages overlap: while one page is checked, the next one already loads. Every
+wait is an explicit signal with the suite's one timeout (``_book.PAGE_TIMEOUT_S``).
+The self-tests plant a too-wide equation, an accessibility violation, a
+focusable formula and a page that scrolls sideways, and check each is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from _book import ROOT, OfflinePage, wait_for_mathjax, serve, toc_pages
+
+pytestmark = pytest.mark.browser
+
+AXE_VERSION = "4.14.1"
+AXE_JS = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+PAGES = toc_pages() + ["genindex", "search"]
+WIDTHS = (1280, 390)
+THEMES = ("light", "dark")
+# axe-core impacts that fail the test (minor and moderate are reported, not failed)
+FAILING_IMPACTS = ("serious", "critical")
+
+# For each typeset formula (its drawn box, mjx-math): walk up to the article and
+# note every box that it, or the part of it still shown, reaches past: "scrolls"
+# (overflow auto/scroll) or "clipped" (hidden/clip); "column" if it sticks out of
+# the article. Rectangles rather than scrollWidth alone: MathJax's assistive
+# MathML (visually hidden) inflates scrollWidth without being seen. Then every
+# math block (div.math, or a MathJax display) whose scrollWidth exceeds its
+# clientWidth is noted too, and every equation number that overlaps its formula.
+MATH_PROBE = """() => {
+  const root = document.querySelector("article.bd-article") || document.body;
+  const column = root.getBoundingClientRect();
+  const found = [];
+  const label = (el) => (el.textContent || "").replace(/\\s+/g, " ").trim().slice(0, 60);
+  for (const m of root.querySelectorAll("mjx-container > mjx-math")) {
+    if (m.closest("mjx-assistive-mml")) continue;
+    let cur = m.getBoundingClientRect();
+    if (cur.width === 0) continue;                // not displayed (e.g. a closed dropdown)
+    const kinds = [];
+    for (let box = m.parentElement; box && box !== root; box = box.parentElement) {
+      const o = getComputedStyle(box).overflowX;
+      if (o === "visible") continue;
+      const edge = box.getBoundingClientRect();
+      if (cur.right > edge.right + 1 || cur.left < edge.left - 1)
+        kinds.push(["auto", "scroll"].includes(o) ? "scrolls" : "clipped");
+      cur = edge;
+    }
+    if (cur.right > column.right + 1) kinds.push("column");
+    if (kinds.length) found.push({kind: kinds.join("+"), width: Math.round(m.getBoundingClientRect().width),
+                                  text: label(m.parentElement)});
+  }
+  for (const block of root.querySelectorAll("div.math, mjx-container[display='true']")) {
+    if (block.clientWidth === 0) continue;
+    // the assistive MathML is absolutely positioned and visually hidden: measure without it
+    const hidden = [...block.querySelectorAll("mjx-assistive-mml")];
+    hidden.forEach((h) => { h.dataset.lkDisplay = h.style.display; h.style.display = "none"; });
+    const over = block.scrollWidth - block.clientWidth;
+    hidden.forEach((h) => { h.style.display = h.dataset.lkDisplay; });
+    if (over > 1 && getComputedStyle(block).overflowX !== "visible")
+      found.push({kind: getComputedStyle(block).overflowX === "hidden" ? "clipped" : "scrolls",
+                  width: block.scrollWidth, text: label(block)});
+  }
+  for (const eqno of root.querySelectorAll("div.math .eqno")) {
+    const math = eqno.closest("div.math").querySelector("mjx-container > mjx-math");
+    if (!math) continue;
+    // the part of the formula that is shown: its box cut to the (scrolling) container
+    const a = eqno.getBoundingClientRect(), m = math.getBoundingClientRect(),
+          c = math.parentElement.getBoundingClientRect();
+    const b = {left: Math.max(m.left, c.left), right: Math.min(m.right, c.right), top: m.top,
+               bottom: m.bottom, width: Math.min(m.right, c.right) - Math.max(m.left, c.left)};
+    if (a.width && a.left < b.right - 1 && a.right > b.left + 1 && a.top < b.bottom && a.bottom > b.top)
+      found.push({kind: "number over formula", width: Math.round(b.width), text: label(eqno.closest("div.math"))});
+  }
+  return found;
+}"""
+
+# The document scrolls sideways: report its width and the widest elements past the viewport.
+SIDEWAYS_PROBE = """() => {
+  const doc = document.documentElement, vw = doc.clientWidth;
+  if (doc.scrollWidth <= vw + 1) return null;
+  const culprits = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if (r.right > vw + 1 && r.width > 0) {
+      // skip what a scrolling/clipping box contains, and what an over-wide parent explains
+      let explained = false;
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+        if (getComputedStyle(p).overflowX !== "visible" || p.getBoundingClientRect().right > vw + 1) {
+          explained = getComputedStyle(p).overflowX !== "visible" || p.getBoundingClientRect().right > vw + 1;
+          break;
+        }
+      if (!explained) culprits.push(el.tagName.toLowerCase() + (el.className && typeof el.className === "string"
+        ? "." + el.className.trim().split(/\\s+/).join(".") : "") + " right=" + Math.round(r.right)
+        + " '" + (el.textContent || "").trim().slice(0, 40) + "'");
+    }
+  }
+  return {width: doc.scrollWidth, viewport: vw, culprits: culprits.slice(0, 5)};
+}"""
+
+# Formulas (or anything inside them) that take keyboard focus although they do not
+# scroll (a formula box that scrolls is a Tab stop so that the keyboard can scroll it).
+FOCUSABLE_MATH_PROBE = """() => [...document.querySelectorAll(
+    "mjx-container[tabindex], mjx-container [tabindex], span.math[tabindex]")]
+  .filter((e) => e.tabIndex >= 0 && !(e.scrollWidth > e.clientWidth + 1)).length"""
+
+# The whole page, less what MathJax draws inside a formula (thousands of nodes per page
+# that only repeat the text colour; the formula's box itself is still audited). The
+# second theme changes colours only: there axe runs its colour-contrast rule alone.
+AXE_RUN = """(onlyContrast) => axe.run({exclude: [["mjx-math"], ["mjx-assistive-mml"]]},
+    Object.assign({resultTypes: ["violations"]},
+                  onlyContrast ? {runOnly: {type: "rule", values: ["color-contrast"]}} : {}))
+  .then((r) =>
+  r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.length, where: v.nodes.slice(0, 3).map((n) => n.target.join(" "))})))"""
+
+# pydata-sphinx-theme makes every box that scrolls a Tab stop (tabIndex 0, else -1)
+# 300 ms after the last layout change (e.g. MathJax typesetting): wait until it has.
+SCROLLABLE_MARKED = """() => [...document.querySelectorAll(
+    "pre, .cell_output > .output, .pst-scrollable-table-container")]
+  .every((e) => e.tabIndex === (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight ? 0 : -1))"""
+
+THEME_SWITCH = """(theme) => {
+  document.documentElement.dataset.theme = theme;
+  document.documentElement.dataset.mode = theme;
+  return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));
+}"""
+
+
+def axe_source() -> str:
+    text = AXE_JS.read_text(encoding="utf-8")
+    assert text.startswith(f"/*! axe v{AXE_VERSION}"), \
+        f"{AXE_JS} is not axe-core {AXE_VERSION} (see tests/vendor/axe-core/README.md)"
+    return text
+
+
+class PageCheck:
+    """Load one page at one width (``start``), then check it in both themes (``finish``).
+
+    The page is loaded at its width (the theme lays pages out, and marks scrollable
+    boxes as Tab stops, on load); the theme is switched in place, as its own button
+    does. ``finish`` returns ``{"<width>-<theme>": [problems]}`` (only variants
+    with problems).
+    """
+
+    def __init__(self, browser, url: str, name: str, width: int, *,
+                 screenshots: Path | None = SCREENSHOTS, themes=THEMES):
+        self.browser, self.url, self.name, self.width = browser, url, name, width
+        self.screenshots, self.themes = screenshots, themes
+        self.offline = None
+        self.response = None
+        self.error = None
+        self.timing: dict[str, float] = {}
+
+    def start(self) -> "PageCheck":
+        self.offline = OfflinePage(self.browser, viewport={"width": self.width, "height": 900},
+                                   color_scheme=self.themes[0])
+        try:
+            self.response = self.offline.page.goto(self.url, wait_until="commit")
+        except Exception as exc:  # noqa: BLE001 - reported as a problem
+            self.error = f"navigation failed: {type(exc).__name__}: {exc}"
+        return self
+
+    def finish(self) -> dict[str, list[str]]:
+        try:
+            if self.error:
+                return {f"{self.width}": [self.error]}
+            return self._check()
+        finally:
+            self.offline.close()
+
+    def _check(self) -> dict[str, list[str]]:
+        page, width = self.offline.page, self.width
+        t0 = time.monotonic()
+        page.wait_for_load_state("load")
+        if page.locator(".math").count():
+            wait_for_mathjax(page)
+        page.evaluate("() => document.fonts.ready.then(() => true)")
+        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
+        # the theme marks scrollable boxes as Tab stops 300 ms after the last layout change;
+        # _static/lk-pages.js marks scrolling formulas once MathJax has typeset the page
+        page.wait_for_function(SCROLLABLE_MARKED)
+        page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked")
+        page.add_script_tag(content=axe_source())
+        self.timing["load"] = time.monotonic() - t0
+        out: dict[str, list[str]] = {}
+        for theme in self.themes:
+            key = f"{width}-{theme}"
+            page.evaluate(THEME_SWITCH, theme)
+            problems = out.setdefault(key, [])
+            t0 = time.monotonic()
+            violations = page.evaluate(AXE_RUN, theme != self.themes[0])
+            self.timing["axe"] = self.timing.get("axe", 0.0) + time.monotonic() - t0
+            for v in violations:
+                if v["impact"] in FAILING_IMPACTS:
+                    problems.append(f"axe {v['impact']} {v['id']} ({v['help']}) x{v['nodes']} "
+                                    f"at {v['where']}")
+            sideways = page.evaluate(SIDEWAYS_PROBE)
+            if sideways:
+                problems.append(f"page scrolls sideways: {sideways['width']} px in a "
+                                f"{sideways['viewport']} px viewport; past the edge: "
+                                f"{sideways['culprits']}")
+            for m in page.evaluate(MATH_PROBE):
+                if width >= 1280 or m["kind"] != "scrolls":
+                    problems.append(f"math {m['kind']} ({m['width']} px): {m['text']!r}")
+            focusable = page.evaluate(FOCUSABLE_MATH_PROBE)
+            if focusable:
+                problems.append(f"{focusable} formulas are Tab stops")
+            if self.screenshots is not None:
+                shot = self.screenshots / key / f"{self.name.replace('/', '__')}.jpg"
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                t0 = time.monotonic()
+                page.screenshot(path=str(shot), full_page=True, type="jpeg", quality=70)
+                self.timing["screenshot"] = (self.timing.get("screenshot", 0.0)
+                                             + time.monotonic() - t0)
+        return {k: v for k, v in out.items() if v}
+
+
+class Checker:
+    """Checks every page at every width in order, the next ``ahead`` loads already
+    loading while one is checked (the sync API lets Chromium work on them meanwhile)."""
+
+    def __init__(self, browser, base_url: str, names: list[str], ahead: int = 2,
+                 widths=WIDTHS):
+        self.browser, self.base_url, self.ahead = browser, base_url, ahead
+        self.jobs = [(n, w) for n in names for w in widths]
+        self._started: dict[tuple, PageCheck] = {}
+        self.seconds: dict[str, float] = {}
+        self.timing: dict[str, float] = {}
+
+    def _start(self, job):
+        if job not in self._started:
+            name, width = job
+            self._started[job] = PageCheck(self.browser, f"{self.base_url}/{name}.html",
+                                           name, width).start()
+        return self._started[job]
+
+    def result(self, name: str) -> dict[str, list[str]]:
+        out = {}
+        t0 = time.monotonic()
+        for job in [j for j in self.jobs if j[0] == name]:
+            check = self._start(job)
+            i = self.jobs.index(job)
+            for nxt in self.jobs[i + 1:i + 1 + self.ahead]:
+                self._start(nxt)
+            out.update(check.finish())
+            for k, v in check.timing.items():
+                self.timing[k] = self.timing.get(k, 0.0) + v
+        self.seconds[name] = time.monotonic() - t0
+        return out
+
+    def close(self):
+        for check in self._started.values():
+            if check.offline is not None:
+                check.offline.close()
+
+
+@pytest.fixture(scope="module")
+def checker(browser, book_site):
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    checker = Checker(browser, book_site, PAGES)
+    yield checker
+    checker.close()
+    total = sum(checker.seconds.values())
+    print(f"\n[a11y] {len(checker.seconds)} pages x {len(WIDTHS) * len(THEMES)} variants in {total:.0f} s; "
+          f"(waiting for load/typesetting {checker.timing.get('load', 0):.0f} s, axe "
+          f"{checker.timing.get('axe', 0):.0f} s, screenshots "
+          f"{checker.timing.get('screenshot', 0):.0f} s); screenshots in "
+          f"{SCREENSHOTS.relative_to(ROOT)}")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_accessible_fits_and_no_clipped_math(checker, name):
+    problems = checker.result(name)
+    assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)
+
+
+def test_only_links_and_controls_are_tab_stops(offline_page, book_site):
+    """Tab through how_to_use: every stop is a link or a control, and the first
+    explorer control is reached in fewer Tabs than the page has links before it."""
+    page = offline_page().page
+    page.goto(f"{book_site}/book/how_to_use.html", wait_until="load")
+    wait_for_mathjax(page)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked")
+    stops = []
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        stop = page.evaluate("""() => { const e = document.activeElement;
+            return {tag: e.tagName.toLowerCase(), type: e.type || "", role: e.getAttribute("role") || "",
+                    math: !!e.closest("mjx-container"), explorer: !!e.closest(".lk-explorer"),
+                    text: (e.textContent || e.value || "").trim().slice(0, 30)}; }""")
+        stops.append(stop)
+        if stop["explorer"]:
+            break
+    assert stops[-1]["explorer"], "no explorer control reached with Tab"
+    controls = {"a", "button", "input", "select", "textarea", "summary"}
+    roles = {"button", "link", "slider", "tab", "menuitem", "checkbox", "switch"}
+    wrong = [s for s in stops if s["math"] or not (s["tag"] in controls or s["role"] in roles)]
+    assert not wrong, f"Tab stops that are neither links nor controls: {wrong[:5]}"
+    links_before = page.evaluate("""() => { const first = document.querySelector(".lk-explorer");
+        return [...document.querySelectorAll("a[href], button, input, select, summary")]
+          .filter((e) => e.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING).length; }""")
+    assert len(stops) <= links_before + 1, (len(stops), links_before)
+
+
+# Raw TeX as it would show in a search result: a delimiter, a command, a dollar.
+RAW_TEX = re.compile(r"\\[()\[\]]|\\[A-Za-z]{2,}|\$")
+
+
+def search_results(page, base_url: str, query: str) -> list[str]:
+    """The text of every result (title and snippet) the book's search page shows."""
+    page.goto(f"{base_url}/search.html?q={query}", wait_until="load")
+    page.wait_for_function("""() => { const s = document.querySelector(".search-summary");
+        return s && /Search finished|did not match/.test(s.innerText); }""")
+    # each result's snippet is cut from its page, fetched after the result is listed
+    page.wait_for_function("""() => [...document.querySelectorAll("ul.search li")]
+        .every((li) => li.querySelector("p.context"))""")
+    return page.evaluate("""() => [...document.querySelectorAll("ul.search li")]
+        .map((li) => li.innerText)""")
+
+
+def test_search_results_show_text_not_tex(offline_page, book_site):
+    """Searching "sigmoid" (many pages with formulas) and "beta" (a title with math):
+    results and snippets read as text, e.g. "σ(x)", never "\\(\\sigma(x)\\)"."""
+    offline = offline_page()
+    for query, least in (("sigmoid", 5), ("beta", 1)):
+        results = search_results(offline.page, book_site, query)
+        assert len(results) >= least, (query, results)
+        raw = [r[:200] for r in results if RAW_TEX.search(r)]
+        assert raw == [], f"search for {query!r} shows raw TeX: {raw}"
+    assert offline.unexpected_console_errors() == []
+
+
+def test_search_check_sees_raw_tex(offline_page, book_site, built_book, tmp_path):
+    """Self-test: without _static/lk-search.js the snippets of "sigmoid" show TeX."""
+    copy = tmp_path / "html"
+    shutil.copytree(built_book, copy)
+    (copy / "_static" / "lk-search.js").write_text("/* removed */", encoding="utf-8")
+    with serve(copy) as url:
+        results = search_results(offline_page().page, url, "sigmoid")
+    assert any(RAW_TEX.search(r) for r in results)
+
+
+# ---------------------------------------------------------------------------
+# Self-tests: each check sees a planted defect
+# ---------------------------------------------------------------------------
+
+PLANTED = r"""
+<div class="math notranslate nohighlight" id="planted-wide">
+\[ f(x) = a_1 x + a_2 x^2 + a_3 x^3 + a_4 x^4 + a_5 x^5 + a_6 x^6 + a_7 x^7 + a_8 x^8 + a_9 x^9
++ a_{10} x^{10} + a_{11} x^{11} + a_{12} x^{12} + a_{13} x^{13} + a_{14} x^{14} + a_{15} x^{15}
++ a_{16} x^{16} + a_{17} x^{17} + a_{18} x^{18} + a_{19} x^{19} + a_{20} x^{20} \]</div>
+<p><img src="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"></p>
+<p><code>a_very_long_inline_code_span_that_does_not_wrap_at_all_on_a_phone_screen_really</code></p>
+"""
+
+
+def test_checks_see_planted_defects(browser, built_book, tmp_path):
+    """A too-wide equation (at 1280 px), an image without alt text (axe), formulas put
+    back in the Tab order and an unbreakable code span (sideways scrolling at 390 px)
+    are each reported."""
+    copy = tmp_path / "html"
+    shutil.copytree(built_book, copy)
+    page_file = copy / "book" / "how_to_use.html"
+    text = page_file.read_text(encoding="utf-8")
+    marker = '<section id="'
+    assert marker in text
+    text = text.replace(marker, PLANTED + marker, 1)
+    # MathJax's own setting back to its default: every formula in the Tab order
+    text, n = re.subn(r'"inTabOrder":\s*false', '"inTabOrder": true', text)
+    assert n == 1, "the page does not configure MathJax's inTabOrder"
+    nowrap = ("<style>code, code span.pre { white-space: nowrap !important; "
+              "overflow-wrap: normal !important; }</style></head>")
+    page_file.write_text(text.replace("</head>", nowrap, 1), encoding="utf-8")
+    with serve(copy) as url:
+        problems = {}
+        for width in WIDTHS:
+            problems.update(PageCheck(browser, f"{url}/book/how_to_use.html", "planted", width,
+                                      screenshots=None).start().finish())
+    wide = problems.get("1280-light", [])
+    assert any(p.startswith("math ") and "f(x)=a1x" in p.replace(" ", "") for p in wide), problems
+    assert any("image-alt" in p for p in wide), problems
+    assert any("formulas are Tab stops" in p for p in wide), problems
+    assert any("scrolls sideways" in p for p in problems.get("390-dark", [])), problems
+    assert not any("scrolls sideways" in p for p in wide), problems
+
+
+# ---------------------------------------------------------------------------
+# Alternative text of the static figures states a result
+# ---------------------------------------------------------------------------
+
+_FIGURE = re.compile(r'<img class="lk-figure"[^>]*>')
+
+
+def figures_without_result(page_html: str) -> list[str]:
+    """The alt text (first 80 characters) of every static figure (``lecture_kit.figures.show``)
+    on the page that does not state a result: no ``data-lk-result``, an empty one, or one
+    that is not the end of the alternative text."""
+    import html as _html
+
+    bad = []
+    for tag in _FIGURE.findall(page_html):
+        alt = re.search(r'\salt="([^"]*)"', tag)
+        result = re.search(r'\sdata-lk-result="([^"]*)"', tag)
+        alt_text = _html.unescape(alt.group(1)) if alt else ""
+        result_text = _html.unescape(result.group(1)).strip() if result else ""
+        if not result_text or not alt_text.endswith(result_text):
+            bad.append(alt_text[:80])
+    return bad
+
+
+@pytest.mark.build
+def test_every_static_figure_states_its_result(built_book):
+    missing = {}
+    for page in sorted(built_book.rglob("*.html")):
+        bad = figures_without_result(page.read_text(encoding="utf-8"))
+        if bad:
+            missing[str(page.relative_to(built_book))] = bad
+    assert missing == {}, ("figures whose alt text states no result (pass result=... to "
+                           f"lecture_kit.figures.show): {json.dumps(missing, indent=1)}")
+
+
+def test_figure_result_check_sees_a_planted_figure():
+    from lecture_kit import figures
+
+    fig, _ = figures.subplots()
+    with_result = figures.show(fig, alt="Loss against the step.",
+                               result=f"It falls to {0.125:.3f}.")._repr_html_()
+    without = figures.show(fig, alt="Gradient size per layer for sigmoid.")._repr_html_()
+    assert figures_without_result(with_result) == []
+    assert figures_without_result(without) == ["Gradient size per layer for sigmoid."]
+    # a result the alt text does not end with (e.g. an alt edited by hand afterwards)
+    assert figures_without_result(with_result.replace(
+        'alt="Loss against the step. It falls to 0.125."', 'alt="Loss against the step."')) \
+        == ["Loss against the step."]
