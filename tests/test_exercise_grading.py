@@ -80,7 +80,7 @@ def test_answers_are_graded_as_the_grader_grades_them():
         "fresh": reference + "\ntry:\n    leaked_global\n    clip_by_global_norm = None\n"
                              "except NameError:\n    pass\n",
     }
-    grades = grading.grade_variants(path, exercise, variants, timeout=10)
+    grades = grading.grade_variants(path, exercise, variants, timeout=20)
     assert grades["same"].full, grades["same"]
     for name in ("wrong", "hangs", "dies", "shortcut"):
         assert grades[name].score < grades[name].max_score, (name, grades[name])

@@ -102,6 +102,13 @@ def hidden_lines(nb) -> set[str]:
             and re.sub(r"\s+", "", ln) not in others}
 
 
+def rubric_criteria(nb) -> set[str]:
+    """The criteria of the rubrics (instructor-only ``metadata.lecture_kit.rubric``)."""
+    return {str(item.get("criterion", "")).strip() for cell in nb.cells
+            for item in (cell.metadata.get("lecture_kit") or {}).get("rubric") or []
+            if len(str(item.get("criterion", "")).strip()) >= 12}
+
+
 def text_of(path: Path) -> str:
     raw = path.read_bytes().decode("utf-8", errors="replace")
     if path.suffix in (".html", ".htm"):
@@ -290,8 +297,12 @@ def test_release_has_stubs_and_no_hidden_tests_solutions_or_outputs(released):
             nb = nbformat.read(path, as_version=4)
             leaked = found_in(text_of(path), secret_lines(source))
             assert not leaked, f"{path.name} leaks {leaked}"
+            raw = path.read_text(encoding="utf-8")
+            leaked = found_in(raw, rubric_criteria(source))
+            assert not leaked, f"{path.name} leaks rubric criteria {leaked}"
             for cell in nb.cells:
                 m = _meta(cell)
+                assert "lecture_kit" not in cell.metadata, f"{path.name}: instructor metadata"
                 assert cell.get("outputs", []) == [] or cell.cell_type != "code", \
                     f"{path.name}: outputs in the release"
                 assert "BEGIN HIDDEN TESTS" not in cell.source
@@ -475,13 +486,18 @@ def test_feedback_states_the_score(graded):
 def test_built_book_has_no_hidden_tests_and_collapses_solutions(built_book):
     html_dir = Path(built_book)
     assert not (html_dir / "_sources").exists(), "_sources/ would expose hidden tests"
-    secret = set()
+    secret, rubric = set(), set()
     for path in NOTEBOOKS:
-        secret |= hidden_lines(nbformat.read(path, as_version=4))
+        nb = nbformat.read(path, as_version=4)
+        secret |= hidden_lines(nb)
+        rubric |= rubric_criteria(nb)
     for page in html_dir.rglob("*"):
         if page.is_file() and page.suffix in (".html", ".js", ".json", ".txt", ".ipynb"):
-            leaked = found_in(text_of(page), secret)
+            text = text_of(page)
+            leaked = found_in(text, secret)
             assert not leaked, f"{page.relative_to(html_dir)} contains hidden tests {leaked}"
+            leaked = found_in(text, rubric)
+            assert not leaked, f"{page.relative_to(html_dir)} contains rubric criteria {leaked}"
     for path in NOTEBOOKS:
         page = html_dir / path.relative_to(ROOT).with_suffix(".html")
         if page.exists():                      # only chapters listed in _toc.yml are built

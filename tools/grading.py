@@ -3,6 +3,7 @@
 Usage (``make release`` and ``make grade`` wrap the last two)::
 
     python tools/grading.py list                          # assignments, exercises, points
+    python tools/grading.py mutants [EXERCISE ...]        # grade the declared wrong answers
     python tools/grading.py release [--out release]       # student notebooks + one zip each
     python tools/grading.py grade SUBMISSIONS [--timeout 30] [--out grading/results]
                                               [--assignment NAME]
@@ -1553,6 +1554,34 @@ def grade_variants(chapter: Path, exercise_id: str, answers: dict[str, str],
     return out
 
 
+def print_mutant_grades(wanted: list[str], timeout: int = DEFAULT_TIMEOUT) -> int:
+    """``grading.py mutants``: one line per answer; exit status 1 when a mutant keeps
+    every point or a reference loses one."""
+    import nbformat
+
+    bad = 0
+    for path, exercise in coding_exercises(ROOT):
+        if wanted and exercise not in wanted:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        solution = next(c for c in nb.cells if c.cell_type == "code"
+                        and nbgrader_meta(c).get("solution")
+                        and str(nbgrader_meta(c).get("grade_id")).startswith(exercise + "-"))
+        answers = {"(reference)": solution.source}
+        for m in exercise_meta(nb, exercise).get("mutants") or []:
+            answers[str(m.get("id"))] = str(m.get("source", ""))
+        start = time.monotonic()
+        grades = grade_variants(path, exercise, answers, timeout)
+        print(f"{exercise}: {len(answers) - 1} mutant(s), {time.monotonic() - start:.1f} s")
+        for name, g in grades.items():
+            ok = g.full if name == "(reference)" else g.score < g.max_score
+            bad += not ok
+            print(f"  {'ok ' if ok else 'BAD'} {name:<28} {g.score:g} / {g.max_score:g}  "
+                  + "; ".join(g.reasons))
+    return 1 if bad else 0
+
+
+
 # ---------------------------------------------------------------------------
 # The sandbox around each student's kernels (tools/sandbox.py does the work)
 # ---------------------------------------------------------------------------
@@ -2506,6 +2535,10 @@ def main(argv=None) -> int:
                    help=f"instructor decisions on flagged exercises (default "
                         f"grading/{OVERRIDES_NAME})")
     p.add_argument("--memory", type=int, default=3072, help="address space per kernel, MiB")
+    p = sub.add_parser("mutants", help="grade every exercise's reference and mutants "
+                                       "(metadata.lecture_kit.mutants) as `grade` would")
+    p.add_argument("exercise", nargs="*", help="exercise ids (default: every coding exercise)")
+    p.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT)
     p = sub.add_parser("_autograde", help=argparse.SUPPRESS)
     p.add_argument("job")
     args = parser.parse_args(argv)
@@ -2527,6 +2560,8 @@ def main(argv=None) -> int:
     if args.command == "release":
         release(ROOT, args.out)
         return 0
+    if args.command == "mutants":
+        return print_mutant_grades(args.exercise, args.timeout)
     if args.timeout <= 0:
         parser.error("--timeout must be a positive number of seconds")
     set_subreaper()
