@@ -202,7 +202,7 @@ def optimizer_explorer(landscape="rosenbrock",
                                   value=0.9 if 0.9 in betas else None)],
                     title=f"Optimizers on the {land.name} landscape", alt=alt,
                     result=result, key=f"optimizers-{land.name}".lower().replace(" ", "-"),
-                    canonical=canonical, width=7.5, height=3.2)
+                    canonical=canonical, width=7.2, height=3.1)
 
 
 def momentum_explorer(kappa: float = 25.0, betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.99),
