@@ -298,7 +298,7 @@ def momentum_explorer(kappa: float = 25.0, betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.99
                                   value=0.9 if 0.9 in betas else None),
                            Slider("lr", lrs, label="learning rate")],
                     title="Momentum: the EMA form and PyTorch's form", alt=alt,
-                    result=result, key="momentum", width=10.0, height=3.6)
+                    result=result, key="momentum", width=9.6, height=3.4)
 
 
 def lr_explorer(curvature: float = 1.0, x0: float = 1.0, steps: int = 20,
