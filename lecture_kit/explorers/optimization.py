@@ -62,6 +62,11 @@ def make_optimizer(name: str, lr: float, beta: float | None = None):
     return optim.for_explorer(name, lr, beta)
 
 
+def _key(text: str) -> str:
+    """A URL-fragment key: lower case letters, digits and hyphens."""
+    return "-".join("".join(c if c.isalnum() and c.isascii() else " " for c in text.lower()).split())
+
+
 def _optimizer_label(name, lr, beta) -> str:
     meaning = beta_meaning()
     if name in meaning:
@@ -201,7 +206,7 @@ def optimizer_explorer(landscape="rosenbrock",
                            Slider("beta", betas, label="β (momentum, alpha, β₁ or rho)",
                                   value=0.9 if 0.9 in betas else None)],
                     title=f"Optimizers on the {land.name} landscape", alt=alt,
-                    result=result, key=f"optimizers-{land.name}".lower().replace(" ", "-"),
+                    result=result, key=_key(f"optimizers-{land.name}"),
                     canonical=canonical, width=7.2, height=3.1)
 
 
