@@ -843,11 +843,20 @@ def encode_frames(rasters: list, colors: int = 24, base: int = 0) -> list[bytes]
     palette_image = Image.fromarray(np.ascontiguousarray(sample)).quantize(
         colors=colors, method=Image.Quantize.MEDIANCUT)
     palette = palette_image.getpalette()[: 3 * colors]
+    # the lightest colour is the background: make it exactly white (median cut averages it)
+    lightest = max(range(colors), key=lambda i: sum(palette[3 * i: 3 * i + 3]))
+    if sum(palette[3 * lightest: 3 * lightest + 3]) > 3 * 235:
+        palette[3 * lightest: 3 * lightest + 3] = [255, 255, 255]
     transparent = colors
+    pal = np.asarray(palette, dtype=np.int32).reshape(-1, 3)
 
     def indices(r):
-        return np.asarray(Image.fromarray(r).quantize(palette=palette_image,
-                                                      dither=Image.Dither.NONE))
+        # exact nearest palette colour (Pillow's palette lookup bins colours coarsely)
+        key = (r[..., 0].astype(np.int32) << 16) | (r[..., 1].astype(np.int32) << 8) | r[..., 2]
+        uniq, inverse = np.unique(key.ravel(), return_inverse=True)
+        rgb = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1)
+        d = ((rgb[:, None, :] - pal[None, :, :]) ** 2).sum(axis=2)
+        return np.argmin(d, axis=1).astype(np.uint8)[inverse].reshape(key.shape)
 
     first = indices(rasters[base])
     image = Image.fromarray(first, mode="P")

@@ -25,17 +25,17 @@ def payload_of(html: str) -> dict:
 def controls_of(html: str) -> list[tuple[str, int]]:
     """``(kind, initial index)`` of each control of an explorer block, in order;
     kind is ``"slider"`` or ``"choice"``."""
-    out = []
-    for m in re.finditer(r'<(input|select)\b([^>]*)data-control="(\d+)"([^>]*)>(.*?(?=</select>)|)',
-                         html, re.S):
-        tag, attrs = m.group(1), m.group(2) + m.group(4)
-        if tag == "input":
-            out.append(("slider", int(re.search(r'value="(\d+)"', attrs).group(1))))
-        else:
-            options = re.findall(r'<option value="(\d+)"( selected)?', m.group(5))
-            initial = next((int(v) for v, sel in options if sel), 0)
-            out.append(("choice", initial))
-    return out
+    out = {}
+    for m in re.finditer(r'<input\b[^>]*>', html):
+        k = re.search(r'data-control="(\d+)"', m.group(0))
+        if k:
+            out[int(k.group(1))] = ("slider", int(re.search(r'value="(\d+)"', m.group(0)).group(1)))
+    for m in re.finditer(r'<select\b([^>]*)>(.*?)</select>', html, re.S):
+        k = re.search(r'data-control="(\d+)"', m.group(1))
+        if k:
+            options = re.findall(r'<option value="(\d+)"( selected)?', m.group(2))
+            out[int(k.group(1))] = ("choice", next((int(v) for v, sel in options if sel), 0))
+    return [out[k] for k in sorted(out)]
 
 
 def dead_controls(html: str) -> list[str]:

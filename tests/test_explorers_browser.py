@@ -160,7 +160,9 @@ def test_a_planted_overflowing_control_is_caught(offline_page, book_site, pages)
                                "{ min-width: 600px !important; }")
     problems = _problems_at(page, 390, 9.0)
     assert any("outside" in p for p in problems), problems
-    assert any("scrolls sideways" in p for p in problems), problems
+    # and a page wider than the window is reported
+    page.add_style_tag(content="body { min-width: 800px !important; }")
+    assert any("scrolls sideways" in p for p in _problems_at(page, 390, 9.0))
 
 
 def test_a_planted_tiny_frame_is_caught(offline_page, book_site, pages):
@@ -224,9 +226,10 @@ def test_a_hand_written_fragment_sets_one_explorer(offline_page, book_site, page
     assert state["key"] == "elu-alpha"
     assert state["outputs"] == ["2"] and state["src_ok"] and state["alt_ok"]
     assert "alpha = 2" in page.locator("img.lk-explorer-frame").first.get_attribute("alt")
+    assert offline.unexpected_console_errors() == []
     # an unknown value or key leaves the explorer at its initial state, with no error
-    page.goto(f"{book_site}/{page_name}.html#elu-alpha:alpha=7&nobody:x=1", wait_until="commit")
-    page.wait_for_function(READY, arg=pages[page_name])
+    offline, page = _open(offline_page, f"{book_site}/{page_name}.html#elu-alpha:alpha=7&nobody:x=1",
+                          pages[page_name])
     assert _state(page, 0)["outputs"] == ["1"]
     assert offline.unexpected_console_errors() == []
 

@@ -62,6 +62,11 @@ def make_optimizer(name: str, lr: float, beta: float | None = None):
     return optim.for_explorer(name, lr, beta)
 
 
+def _key(text: str) -> str:
+    """A URL-fragment key: lower case letters, digits and hyphens."""
+    return "-".join("".join(c if c.isalnum() and c.isascii() else " " for c in text.lower()).split())
+
+
 def _optimizer_label(name, lr, beta) -> str:
     meaning = beta_meaning()
     if name in meaning:
@@ -201,13 +206,13 @@ def optimizer_explorer(landscape="rosenbrock",
                            Slider("beta", betas, label="β (momentum, alpha, β₁ or rho)",
                                   value=0.9 if 0.9 in betas else None)],
                     title=f"Optimizers on the {land.name} landscape", alt=alt,
-                    result=result, key=f"optimizers-{land.name}".lower().replace(" ", "-"),
-                    canonical=canonical, width=7.5, height=3.2)
+                    result=result, key=_key(f"optimizers-{land.name}"),
+                    canonical=canonical, width=7.2, height=3.1)
 
 
 def momentum_explorer(kappa: float = 25.0, betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.99),
                       lrs=(0.01, 0.03, 0.06, 0.1), steps: int = 80,
-                      resolution: int = 100) -> Explorer:
+                      resolution: int = 80) -> Explorer:
     r"""Momentum on an ill-conditioned quadratic: the EMA form and PyTorch's form.
 
     With the same learning rate :math:`\gamma` and coefficient :math:`\beta`:
@@ -298,7 +303,7 @@ def momentum_explorer(kappa: float = 25.0, betas=(0.0, 0.5, 0.8, 0.9, 0.95, 0.99
                                   value=0.9 if 0.9 in betas else None),
                            Slider("lr", lrs, label="learning rate")],
                     title="Momentum: the EMA form and PyTorch's form", alt=alt,
-                    result=result, key="momentum", width=11.0, height=3.6)
+                    result=result, key="momentum", width=9.6, height=3.4)
 
 
 def lr_explorer(curvature: float = 1.0, x0: float = 1.0, steps: int = 20,

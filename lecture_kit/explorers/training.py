@@ -76,7 +76,7 @@ def schedule_explorer(steps: int = 600, runs: int = 1000, peaks=(0.02, 0.05, 0.1
         right.legend(fontsize="small", loc="lower left")
 
     def alt(schedule, peak):
-        return (f"Left: the {schedule} learning-rate schedule η_t with peak rate {peak:g} over "
+        return (f"Left: the {schedule} schedule of the learning rate η_t, peak {peak:g}, over "
                 f"{steps} steps t. Right: the mean square E[x_t^2] of SGD on the noisy quadratic "
                 f"x^2/2 over {runs} runs, log scale, with the noise floor η/(2-η) of the "
                 f"constant rate η = {peak:g} dotted.")
