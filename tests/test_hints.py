@@ -367,8 +367,14 @@ class Spy:
     def __call__(self, *args, **kwargs):
         bound = self.__signature__.bind(*args, **kwargs)
         bound.apply_defaults()
-        self.last = tuple(a.copy() if isinstance(a, np.ndarray) else a
-                          for a in bound.arguments.values())
+        values = []
+        for name, value in bound.arguments.items():
+            kind = self.__signature__.parameters[name].kind
+            if kind is inspect.Parameter.VAR_POSITIONAL:   # f(*args): the args themselves
+                values.extend(value)
+            elif kind is not inspect.Parameter.VAR_KEYWORD:
+                values.append(value)
+        self.last = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in values)
         return self.fn(*args, **kwargs)
 
 
