@@ -146,10 +146,16 @@ SCROLLABLE_MARKED = """() => [...document.querySelectorAll(
     "pre, .cell_output > .output, .pst-scrollable-table-container")]
   .every((e) => e.tabIndex === (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight ? 0 : -1))"""
 
+# Switch the theme as the theme's button does, then wait for the colour transitions it
+# starts to end (axe would otherwise measure a colour half-way between the themes).
 THEME_SWITCH = """(theme) => {
   document.documentElement.dataset.theme = theme;
   document.documentElement.dataset.mode = theme;
-  return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));
+  return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))
+    .then(() => Promise.all(document.getAnimations()
+      .filter((a) => typeof CSSTransition !== "undefined" && a instanceof CSSTransition)
+      .map((a) => a.finished.catch(() => null))))
+    .then(() => true);
 }"""
 
 
@@ -283,7 +289,6 @@ class Checker:
 
 @pytest.fixture(scope="module")
 def checker(browser, book_site):
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     checker = Checker(browser, book_site, PAGES)
     yield checker
     checker.close()
