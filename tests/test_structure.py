@@ -22,7 +22,8 @@ LAYERS = {
     "activations": 1, "losses": 1, "init": 1, "optim": 1, "data": 1, "gradcheck": 1,  # numerics
     "schedules": 1, "clipping": 1, "normalization": 1, "approximation": 1,
     "layers": 2, "mlp": 2, "depth": 2, "autodiff": 2, "landscapes": 2,  # models: draw nothing
-    "figures": 3, "axes": 3, "plots": 3, "graphs": 3, "explorer": 3, "notebook": 3,  # the visual layer
+    "figures": 3, "axes": 3, "plots": 3, "graphs": 3, "explorer": 3, "frames": 3,
+    "notebook": 3,  # the visual layer
     "explorers": 4, "widgets": 4,                                  # the chapter explorers
 }
 APART = {"derivations", "check"}  # SymPy derivations, self-checks: only the core below them

@@ -424,7 +424,8 @@ def test_only_the_engine_imports_ipywidgets_and_only_the_visual_layer_matplotlib
     import re as _re
 
     root = pathlib.Path(widgets.__file__).parent
-    visual = {"figures.py", "plots.py", "graphs.py", "axes.py", "explorer.py"}
+    visual = {"figures.py", "plots.py", "graphs.py", "axes.py", "explorer.py",
+              "frames.py"}
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         if path.name != "explorer.py":
