@@ -239,3 +239,14 @@ def compare_arrays(exercise: str, got, expected, *, what: str, hint: str = "",
         extra = f" ({hint})" if hint else ""
         return wrong(exercise, f"{what} is wrong at index {where}{extra}")
     return correct(exercise)
+
+
+def weight_matrix_failure(exercise: str, where: str, W: np.ndarray, fan_in: int,
+                          fan_out: int) -> "Verdict | None":
+    """A verdict if ``W`` is not a finite ``(fan_in, fan_out)`` matrix, else ``None``."""
+    if W.shape != (fan_in, fan_out):
+        return wrong(exercise, f"for {where}: W has shape {W.shape}, expected shape "
+                               f"{(fan_in, fan_out)} (fan_in rows, fan_out columns)")
+    if not np.all(np.isfinite(W)):
+        return wrong(exercise, f"for {where}: W contains non-finite values")
+    return None

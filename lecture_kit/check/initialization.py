@@ -36,7 +36,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import call_safely, compare_arrays, correct, wrong
+from ._core import call_safely, compare_arrays, correct, weight_matrix_failure, wrong
 
 __all__ = ["linear_backward", "distinct_units", "xavier_uniform_sample", "kaiming_std"]
 
@@ -200,11 +200,9 @@ def xavier_uniform_sample(fn: Callable):
         where = f"fan_in = {fan_in}, fan_out = {fan_out}"
         if W is None:
             return wrong(ex, f"for {where}: return a numeric array")
-        if W.shape != (fan_in, fan_out):
-            return wrong(ex, f"for {where}: W has shape {W.shape}, expected shape "
-                             f"{(fan_in, fan_out)} (fan_in rows, fan_out columns)")
-        if not np.all(np.isfinite(W)):
-            return wrong(ex, f"for {where}: W contains non-finite values")
+        failure = weight_matrix_failure(ex, where, W, fan_in, fan_out)
+        if failure is not None:
+            return failure
         again, failure = call_safely(ex, fn, fan_in, fan_out, np.random.default_rng(seed))
         if failure is not None:
             return failure

@@ -273,6 +273,23 @@ def _run_on_copy(exercise: str, fn, x, label: str):
     return got, None
 
 
+def _list_case(exercise, fn, listed, reference):
+    """``None`` if ``fn`` treats a Python list like the array ``np.asarray`` makes of it."""
+    got, failure = _call_strict(exercise, fn, list(listed))
+    if failure is not None:
+        return wrong(exercise, f"for the Python list {listed}: {failure.message}")
+    try:
+        arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        arr = None
+    expected = reference(np.array(listed))
+    if arr is None or arr.shape != expected.shape or \
+            not np.allclose(arr, expected, rtol=1e-12, atol=0):
+        return wrong(exercise, f"for the Python list {listed} the result is wrong; a list "
+                               "should behave like the array np.asarray makes of it")
+    return None
+
+
 def _dtype_case(exercise: str, fn, x, expected: np.ndarray, rtol64: float,
                 ulps: float, hint_of):
     """Compare ``fn(x)`` with ``expected`` (already of the required dtype)."""
@@ -494,19 +511,9 @@ def robust_sigmoid(fn) -> "Verdict":  # noqa: F821
                               _sigmoid_hint)
         if failure is not None:
             return failure
-    listed = [-2, 0, 3]
-    got, failure = _call_strict(exercise, fn, list(listed))
+    failure = _list_case(exercise, fn, [-2, 0, 3], _sigmoid_reference)
     if failure is not None:
-        return wrong(exercise, f"for the Python list {listed}: {failure.message}")
-    try:
-        arr = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        arr = None
-    expected = _sigmoid_reference(np.array(listed))
-    if arr is None or arr.shape != expected.shape or \
-            not np.allclose(arr, expected, rtol=1e-12, atol=0):
-        return wrong(exercise, f"for the Python list {listed} the result is wrong; a list "
-                               "should behave like the array np.asarray makes of it")
+        return failure
     return correct(exercise, f"all {len(_ROBUST_SIGMOID_CASES) + 1} hidden inputs agree, "
                              "inputs unchanged, no warning raised")
 
@@ -593,18 +600,8 @@ def log_cosh(fn) -> "Verdict":  # noqa: F821
                               _log_cosh_hint)
         if failure is not None:
             return failure
-    listed = [-2.0, 0.5]
-    got, failure = _call_strict(exercise, fn, list(listed))
+    failure = _list_case(exercise, fn, [-2.0, 0.5], _log_cosh_reference)
     if failure is not None:
-        return wrong(exercise, f"for the Python list {listed}: {failure.message}")
-    try:
-        arr = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        arr = None
-    expected = _log_cosh_reference(np.array(listed))
-    if arr is None or arr.shape != expected.shape or \
-            not np.allclose(arr, expected, rtol=1e-12, atol=0):
-        return wrong(exercise, f"for the Python list {listed} the result is wrong; a list "
-                               "should behave like the array np.asarray makes of it")
+        return failure
     return correct(exercise, f"all {len(_LOG_COSH_CASES) + 1} hidden inputs agree, inputs "
                              "unchanged, no warning raised")
