@@ -488,7 +488,9 @@ class Explorer:
                 inner = (f'<img class="lk-explorer-frame" src="{src}" '
                          f'alt="{_html.escape(payload["alts"][start], quote=True)}" '
                          f'width="{w // r}" height="{h // r}" style="position:absolute;top:0;'
-                         f'left:-{100 * x0 / pw:.4f}%;width:{size};height:100%;max-width:none">')
+                         f'left:-{100 * x0 / pw:.4f}%;width:{size};height:100%;max-width:none;'
+                         # the theme pads and tints output images in dark mode
+                         f'padding:0;border-radius:0;background-color:transparent">')
             hidden = "" if i == 0 else ' aria-hidden="true"'
             panels.append(
                 f'<span class="lk-explorer-panel" data-pos="{pos}" data-size="{size}"'
