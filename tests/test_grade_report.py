@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import shutil
 import html
 import re
 import sys
@@ -644,8 +645,15 @@ def graded_class(tmp_path_factory):
     out = repo / "grading" / "results"
     with (out / "grades.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    # the class's nbgrader course as graded: a later test grades the demo submissions
+    # in the same copy of the repository, which replaces grading/
+    course = tmp_path_factory.mktemp("report-course-graded") / "grading"
+    shutil.copytree(repo / "grading", course)
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        repr(str(repo / "grading")), repr(str(course))), encoding="utf-8")
     return {"repo": repo, "out": out, "rows": rows, "release": released.stdout,
-            "usage": usage, "log": result.stdout + result.stderr}
+            "usage": usage, "log": result.stdout + result.stderr, "course": course}
 
 
 def _expected_review(rows: list[dict]) -> set[tuple[str, str]]:
@@ -845,7 +853,7 @@ def test_e2e_formgrader_shows_the_rubric_below_each_written_answer(graded_class)
 
     import grading
 
-    course = graded_class["repo"] / "grading"
+    course = graded_class["course"]
     rubrics = grading.rubrics_of(__import__("nbformat").read(
         next((graded_class["repo"] / "book").rglob(f"{MANUAL_NB}.ipynb")), as_version=4))
     assert rubrics and all(RUBRIC_MARK in r[0]["criterion"] for r in rubrics.values())

@@ -162,7 +162,7 @@ def test_chapter_renders_like_the_book_and_the_explorer_is_live(browser, lab):
         dropdown = page.locator(".myst details",
                                 has=page.locator("summary", has_text="Solution")).first
         summary = dropdown.locator("summary").first
-        solution_text = dropdown.locator("p", has_text="with equality exactly when").first
+        solution_text = dropdown.locator("p", has_text="(fan-in, fan-out)").first
         assert solution_text.count() == 1, "the first solution's text is not in the drop-down"
         assert dropdown.get_attribute("open") is None
         summary.scroll_into_view_if_needed()
