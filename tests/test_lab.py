@@ -182,9 +182,9 @@ def test_chapter_renders_like_the_book_and_the_explorer_is_live(browser, lab):
 
         # the live explorer: moving a slider redraws the picture
         explorer = page.locator(".jp-OutputArea-output .widget-vbox",
-                                has=page.locator("img.widget-image")).first
+                                has=page.locator(".widget-html img")).first
         explorer.scroll_into_view_if_needed()
-        image = explorer.locator("img.widget-image").first
+        image = explorer.locator(".widget-html img").first
         image.wait_for(state="visible")
         before = image.evaluate(_IMAGE_FINGERPRINT)
         readout = explorer.locator(".widget-readout").first
