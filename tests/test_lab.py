@@ -194,9 +194,15 @@ def test_chapter_renders_like_the_book_and_the_explorer_is_live(browser, lab):
         page.keyboard.press("ArrowRight")
         moved = time.monotonic()
         old_src = image.get_attribute("src")
-        # a redraw replaces the image (a new blob URL); then compare the bytes themselves
-        page.wait_for_function("([img, src]) => img.src !== src && img.complete",
-                               arg=[image.element_handle(), old_src], timeout=LONG, polling=250)
+        # A redraw sets the HTML widget's value: the <img> element itself is replaced, so
+        # the explorer is asked for its image anew on every poll (a handle on the old
+        # element would keep the old picture forever); then compare the bytes themselves.
+        page.wait_for_function(
+            """([box, src]) => {
+                 const img = box.querySelector('.widget-html img');
+                 return !!img && img.getAttribute('src') !== src && img.complete;
+               }""",
+            arg=[explorer.element_handle(), old_src], timeout=LONG, polling=250)
         after = image.evaluate(_IMAGE_FINGERPRINT)
         print(f"live redraw after a slider move: {time.monotonic() - moved:.1f} s")
         assert after != before, "moving the slider did not change the figure"
