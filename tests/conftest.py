@@ -14,10 +14,15 @@ Fixtures for other test modules (details in CONTRIBUTING.md, "Shared fixtures"):
   one server per folder for the whole run. ``book_site`` = the built book served.
 
 Scheduling under pytest-xdist (``make test`` runs ``-n auto --dist loadgroup``):
-every test that uses one of the fixtures above runs in the xdist group
-``book`` (one worker: one execution, one build, one browser), ordered
-notebooks -> build -> browser; a module whose tests share a module- or
-class-scoped fixture stays on one worker; everything else is spread out.
+every test that needs the executed chapters or the built book
+(``executed_notebooks``, ``built_book``, ``book_site``) runs in the xdist group
+``book`` (one worker: one execution, one build), ordered notebooks -> build ->
+browser. A test that only needs a browser (the grading report's audit, the
+JupyterLab test, the derivations' typesetting) does not wait for the book: it
+runs wherever it is scheduled, with that worker's own Chromium (session
+fixtures are per worker: at most one Chromium per worker). A module whose tests
+share a module- or class-scoped fixture stays on one worker, so that fixture is
+built once; everything else is spread out.
 """
 
 from __future__ import annotations
@@ -30,9 +35,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-# Fixtures that tie a test to the one execution / build / browser of the run.
-BOOK_FIXTURES = {"executed_notebooks", "built_book", "browser", "offline_page",
-                 "book_site", "serve_folder"}
+# Fixtures that tie a test to the one execution and build of the run.
+BOOK_FIXTURES = {"executed_notebooks", "built_book", "book_site"}
 BOOK_GROUP = "book"
 # When a test carries several stage markers, the first listed here wins; the
 # other markers declared in pyproject.toml follow in their order; unmarked
@@ -180,12 +184,13 @@ def _stage(keywords, declared) -> str:
     return "unit"
 
 
-def _wider_scoped_fixture(item) -> bool:
+def _wider_scoped_fixtures(item) -> set[str]:
+    """Names of the module-, class- or package-scoped fixtures ``item`` uses."""
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
-        return False
-    return any(defs and defs[-1].scope in ("module", "class", "package")
-               for defs in info.name2fixturedefs.values())
+        return set()
+    return {name for name, defs in info.name2fixturedefs.items()
+            if defs and defs[-1].scope in ("module", "class", "package")}
 
 
 # pytest-xdist 3.8 marks a group by appending "@group" to ``item._nodeid``, which
@@ -240,26 +245,34 @@ def pytest_xdist_make_scheduler(config, log):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session, config, items):
-    """Put every test that needs the book or the browser in the xdist group
+    """Put every test that needs the executed or built book in the xdist group
     ``book``, keep modules with shared module/class fixtures on one worker, and
     order the run: the book pipeline first (notebooks, build, browser), then
     the other slow stages, then the unit tests (which fill the other worker).
     """
     declared = _declared_markers(config)
     order = {name: i for i, name in enumerate(BOOK_ORDER)}
+    # A module-scoped fixture shared by a book test and other tests of its module
+    # would be built twice (once per worker): those tests join the book group too.
+    shared_with_book: dict[str, set[str]] = defaultdict(set)
     for item in items:
-        uses_book = bool(BOOK_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if BOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            shared_with_book[item.nodeid.split("::")[0]] |= _wider_scoped_fixtures(item)
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        uses_book = bool(BOOK_FIXTURES & set(getattr(item, "fixturenames", ()))
+                         or shared_with_book[module] & _wider_scoped_fixtures(item))
         if uses_book:
             own = [m for m in item.own_markers if m.name == "xdist_group"]
             for m in own:
                 item.own_markers.remove(m)
             if any(True for _ in item.iter_markers("xdist_group")):
                 raise pytest.UsageError(
-                    f"{item.nodeid} uses the shared book/browser fixtures, so it runs in "
+                    f"{item.nodeid} uses the shared book fixtures, so it runs in "
                     f"the xdist group {BOOK_GROUP!r}: remove its other xdist_group mark")
             item.add_marker(pytest.mark.xdist_group(BOOK_GROUP))
         elif not any(True for _ in item.iter_markers("xdist_group")) \
-                and _wider_scoped_fixture(item):
+                and _wider_scoped_fixtures(item):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
     def key(pair):
@@ -287,11 +300,60 @@ def pytest_sessionstart(session):
     _start[0] = time.monotonic()
 
 
+_cpu: dict[str, float] = defaultdict(float)
+_cpu_by_test: dict[str, float] = defaultdict(float)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of every child it has waited for (their
+    children included when they were waited for in turn)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach the CPU seconds of the phase (setup, call or teardown) to its report,
+    so that the controller can sum them per stage: wall time on a loaded machine
+    says little about cost, CPU time does."""
+    outcome = yield
+    started = item.stash.get(_CPU_AT, None)
+    if started is not None:
+        outcome.get_result().user_properties.append(("cpu_seconds", _cpu_seconds() - started))
+
+
+_CPU_AT = pytest.StashKey[float]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    item.stash[_CPU_AT] = _cpu_seconds()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    item.stash[_CPU_AT] = _cpu_seconds()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    item.stash[_CPU_AT] = _cpu_seconds()
+    yield
+
+
 def pytest_runtest_logreport(report):
     declared = getattr(pytest_runtest_logreport, "declared", None)
     stage = _stage(report.keywords, declared or ())
     _times[stage] += report.duration
     _counts[stage].add(report.nodeid)
+    cpu = sum(v for k, v in report.user_properties if k == "cpu_seconds")
+    _cpu[stage] += cpu
+    _cpu_by_test[f"{report.when:<8} {report.nodeid}"] += cpu
 
 
 def pytest_configure(config):
@@ -311,10 +373,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     wall = time.monotonic() - _start[0]
     tr = terminalreporter
     tr.section("time per stage")
-    tr.write_line("stage        tests   seconds   (setup + call + teardown, summed over "
-                  "workers; a session fixture counts in the first test that uses it)")
+    tr.write_line("stage        tests   seconds   cpu s   (setup + call + teardown, summed "
+                  "over workers; a session fixture counts in the first test that uses it)")
     for stage, seconds in sorted(_times.items(), key=lambda kv: -kv[1]):
-        tr.write_line(f"{stage:<12} {len(_counts[stage]):>5} {seconds:>9.1f}")
+        tr.write_line(f"{stage:<12} {len(_counts[stage]):>5} {seconds:>9.1f} "
+                      f"{_cpu[stage]:>7.1f}")
     tr.write_line(f"{'sum':<12} {sum(len(v) for v in _counts.values()):>5} "
-                  f"{sum(_times.values()):>9.1f}")
+                  f"{sum(_times.values()):>9.1f} {sum(_cpu.values()):>7.1f}")
     tr.write_line(f"wall clock of the session: {wall:.1f} s")
+    tr.write_line("cpu s: CPU seconds of the worker and of the processes it waited for "
+                  "(kernels, builds, graders; the browser's count when it closes)")
+    tr.section("most CPU seconds")
+    for name, cpu in sorted(_cpu_by_test.items(), key=lambda kv: -kv[1])[:10]:
+        tr.write_line(f"{cpu:8.1f}s {name}")
