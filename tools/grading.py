@@ -1833,6 +1833,16 @@ class Sandbox:
         self._locks = []
 
 
+def _warm_worker_imports() -> None:
+    """Import what every worker needs, once, in the zygote that forks them."""
+    import nbclient  # noqa: F401
+    import nbformat  # noqa: F401
+    from nbgrader.apps import NbGraderAPI  # noqa: F401
+
+    sandbox_kernel_manager()
+    robust_execute()
+
+
 def _worker(job_path: str) -> int:
     """One student's autograding (run as ``grading.py _autograde JOB.json``).
 
@@ -1894,12 +1904,58 @@ def run_jobs(jobs: list[Job], sandbox: Sandbox, course: Path, timeout: int,
     its job is recorded as failed. Between two jobs every process of the slot is
     killed and the kill is verified.
     """
-    import signal
     from collections import deque
 
     pending = deque(jobs)
     running: dict[int, tuple[Job, subprocess.Popen, float, dict]] = {}
     free = list(range(sandbox.slots))
+    spawn = _WorkerSpawner(sandbox.base / "zygote.log")
+    try:
+        _run_jobs(pending, running, free, spawn, sandbox, course, timeout, on_done)
+    finally:
+        spawn.close()
+
+
+class _WorkerSpawner:
+    """Starts grading workers as forks of one warm zygote (tools/forkserver.py: the
+    imports are paid once per run, not once per student), or, if the zygote cannot
+    run, as fresh interpreters (``grading.py _autograde JOB``)."""
+
+    def __init__(self, log: Path):
+        self.log, self.zygote, self.failed = log, None, False
+
+    def __call__(self, job_file: Path, errors: Path):
+        from forkserver import Zygote, ZygoteError
+
+        if not self.failed:
+            try:
+                if self.zygote is None:
+                    self.zygote = Zygote([sys.executable, str(Path(__file__).resolve()),
+                                          "_zygote"], self.log)
+                return self.zygote.start([str(job_file)], errors)
+            except ZygoteError as exc:
+                self.failed = True
+                logging.getLogger("grading").warning(
+                    "grading workers start as fresh processes: %s (see %s)", exc, self.log)
+        with errors.open("wb") as err:
+            return subprocess.Popen([sys.executable, str(Path(__file__).resolve()),
+                                     "_autograde", str(job_file)],
+                                    stdout=subprocess.DEVNULL, stderr=err,
+                                    start_new_session=True)
+
+    @property
+    def pids(self) -> set[int]:
+        """The zygote's pid (its children are the workers), if it runs."""
+        return {self.zygote.pid} if self.zygote is not None else set()
+
+    def close(self) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
+
+
+def _run_jobs(pending, running, free, spawn, sandbox, course, timeout, on_done) -> None:
+    import signal
+
     while pending or running:
         while pending and free:
             k = free.pop(0)
@@ -1912,11 +1968,7 @@ def run_jobs(jobs: list[Job], sandbox: Sandbox, course: Path, timeout: int,
             Path(spec["result"]).unlink(missing_ok=True)
             job_file = sandbox.slot_dir(k) / "job.json"
             job_file.write_text(json.dumps(spec), encoding="utf-8")
-            with (sandbox.slot_dir(k) / "worker.log").open("wb") as errors:
-                proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()),
-                                         "_autograde", str(job_file)],
-                                        stdout=subprocess.DEVNULL, stderr=errors,
-                                        start_new_session=True)
+            proc = spawn(job_file, sandbox.slot_dir(k) / "worker.log")
             running[k] = (job, proc, time.monotonic(), spec)
         time.sleep(0.1)
         for k in list(running):
@@ -1940,7 +1992,7 @@ def run_jobs(jobs: list[Job], sandbox: Sandbox, course: Path, timeout: int,
                 err = b""
             del running[k]
             if _SUBREAPER:             # orphans reparented to us (only when run by main())
-                workers = {p.pid for _, p, _, _ in running.values()}
+                workers = {p.pid for _, p, _, _ in running.values()} | spawn.pids
                 kill_descendants(os.getpid(), keep=workers)
             clean = sandbox.clean_slot(k)
             free.append(k)
@@ -2541,6 +2593,7 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT)
     p = sub.add_parser("_autograde", help=argparse.SUPPRESS)
     p.add_argument("job")
+    sub.add_parser("_zygote", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.dont_write_bytecode = True       # grading writes nothing outside its output folders
     # nbgrader runs helpers such as `alembic` by name: make the environment's own
@@ -2550,6 +2603,11 @@ def main(argv=None) -> int:
         os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
     if args.command == "_autograde":
         return _worker(args.job)
+    if args.command == "_zygote":
+        from forkserver import serve
+
+        _warm_worker_imports()
+        return serve(_worker)
     if args.command == "list":
         for a in discover(ROOT):
             print(f"{a.name}  ({a.caption})")
