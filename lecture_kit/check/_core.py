@@ -250,3 +250,45 @@ def weight_matrix_failure(exercise: str, where: str, W: np.ndarray, fan_in: int,
     if not np.all(np.isfinite(W)):
         return wrong(exercise, f"for {where}: W contains non-finite values")
     return None
+
+
+def seeded_weight_matrix(exercise: str, fn: Callable, fan_in: int, fan_out: int,
+                         seed: int):
+    """Draw ``W = fn(fan_in, fan_out, rng)`` from a generator seeded with ``seed``.
+
+    ``W`` must be a finite ``(fan_in, fan_out)`` array of numbers, and a second
+    call with a generator of the same seed must give the same weights (every
+    number drawn from ``rng``). Returns ``(W, None)`` or ``(None, Verdict)``.
+
+    Examples
+    --------
+    >>> W, failure = seeded_weight_matrix("demo", lambda i, o, rng: rng.normal(size=(i, o)),
+    ...                                   3, 2, seed=0)
+    >>> W.shape, failure
+    ((3, 2), None)
+    >>> seeded_weight_matrix("demo", lambda i, o, rng: np.random.normal(size=(i, o)),
+    ...                      3, 2, seed=0)[1]
+    [demo] not yet: for fan_in = 3, fan_out = 2: the same seed gave different weights; draw every number from the rng argument
+    """
+    where = f"fan_in = {fan_in}, fan_out = {fan_out}"
+    got, failure = call_safely(exercise, fn, fan_in, fan_out, np.random.default_rng(seed))
+    if failure is not None:
+        return None, failure
+    try:
+        W = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None, wrong(exercise, f"for {where}: return a numeric array")
+    failure = weight_matrix_failure(exercise, where, W, fan_in, fan_out)
+    if failure is not None:
+        return None, failure
+    again, failure = call_safely(exercise, fn, fan_in, fan_out, np.random.default_rng(seed))
+    if failure is not None:
+        return None, failure
+    try:
+        same = np.array_equal(np.asarray(again, dtype=float), W)
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        return None, wrong(exercise, f"for {where}: the same seed gave different weights; "
+                                     "draw every number from the rng argument")
+    return W, None
