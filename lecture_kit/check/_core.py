@@ -104,6 +104,29 @@ def as_number(got):
     return float(arr.reshape(()))
 
 
+def returned_number(exercise: str, got, where: str):
+    """``(float, None)`` when the reader's ``got`` is one number, else ``(None, Verdict)``.
+
+    ``where`` starts the message (``"at x = 0.5"``); ``None`` (a forgotten
+    ``return``), text and arrays of several values each get a message saying so.
+
+    >>> returned_number("demo", np.array([2.5]), "at x = 1")
+    (2.5, None)
+    >>> returned_number("demo", None, "at x = 1")[1]
+    [demo] not yet: at x = 1 your function returned None: did you forget the `return`?
+    >>> returned_number("demo", "2.5", "at x = 1")[1]
+    [demo] not yet: at x = 1 your function returned str, expected one number
+    """
+    if got is None:
+        return None, wrong(exercise, f"{where} your function returned None: did you forget "
+                                     "the `return`?")
+    value = None if isinstance(got, (str, bytes)) else as_number(got)
+    if value is None:
+        return None, wrong(exercise, f"{where} your function returned {type(got).__name__}, "
+                                     "expected one number")
+    return value, None
+
+
 def call_safely(exercise: str, fn: Callable, *args):
     """Call the reader's ``fn(*args)``; return ``(result, None)`` or ``(None, Verdict)``.
 
@@ -177,16 +200,9 @@ def compare_pointwise(exercise: str, fn: Callable, reference: Callable,
         got, failure = call_safely(exercise, fn, x)
         if failure is not None:
             return failure
-        if got is None:
-            return wrong(exercise, f"at x = {x!r} your function returned None: "
-                                   "did you forget the `return`?")
-        try:
-            if isinstance(got, (str, bytes)):
-                raise TypeError("text is not a number")
-            got = float(np.asarray(got, dtype=float).reshape(()))
-        except (TypeError, ValueError):
-            return wrong(exercise, f"at x = {x!r} your function returned {type(got).__name__}, "
-                                   "expected one number")
+        got, failure = returned_number(exercise, got, f"at x = {x!r}")
+        if failure is not None:
+            return failure
         expected = float(reference(x))
         if not np.isclose(got, expected, rtol=rtol, atol=atol):
             return wrong(exercise, f"wrong at x = {x!r}: {hint(x, expected)}")
