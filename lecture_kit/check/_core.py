@@ -157,6 +157,26 @@ def call_safely(exercise: str, fn: Callable, *args):
         return None, wrong(exercise, f"your function raised {type(exc).__name__}: {exc}")
 
 
+def read_only_failure(exercise: str, failure: Verdict, message: str) -> Verdict:
+    """The verdict on a failed call whose inputs were read-only arrays.
+
+    ``wrong(exercise, message)`` when the reader's function failed because it
+    wrote into a read-only input (NumPy says "read-only"), else ``failure``
+    itself. ``message`` says which input and what to do instead.
+
+    >>> def in_place(x):
+    ...     x += 1
+    >>> x = np.zeros(2)
+    >>> x.setflags(write=False)
+    >>> failure = call_safely("demo", in_place, x)[1]
+    >>> read_only_failure("demo", failure, "your function writes into x")
+    [demo] not yet: your function writes into x
+    >>> read_only_failure("demo", wrong("demo", "something else"), "your function writes into x")
+    [demo] not yet: something else
+    """
+    return wrong(exercise, message) if "read-only" in failure.message else failure
+
+
 def compare_pointwise(exercise: str, fn: Callable, reference: Callable,
                       points: Iterable[float], hint: Callable[[float, float], str],
                       *, rtol: float = 1e-6, atol: float = 1e-9) -> Verdict:

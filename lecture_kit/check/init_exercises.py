@@ -31,8 +31,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import (as_number, call_safely, compare_arrays, correct, seeded_weight_matrix,
-                    wrong)
+from ._core import (as_number, call_safely, compare_arrays, correct, read_only_failure,
+                    seeded_weight_matrix, wrong)
 
 __all__ = ["tied_linear_backward", "glorot_truncated_normal", "unit_variance_std"]
 
@@ -84,10 +84,9 @@ def tied_linear_backward(fn: Callable):
         args = [_frozen(a) for a in (X, W, dY)]
         got, failure = call_safely(ex, fn, *args)
         if failure is not None:
-            if "read-only" in failure.message:
-                return wrong(ex, "your function writes into one of its inputs (they are "
-                                 "read-only here): compute new arrays instead")
-            return failure
+            return read_only_failure(ex, failure, "your function writes into one of its "
+                                                  "inputs (they are read-only here): compute "
+                                                  "new arrays instead")
         where = f"X of shape {X.shape}, W of shape {W.shape}"
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             return wrong(ex, f"for {where}: return the pair (dX, dW)")
