@@ -62,6 +62,14 @@ def _shuffle(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
     return X[order], y[order]
 
 
+def _two_curves(X0: np.ndarray, X1: np.ndarray, noise: float, rng: np.random.Generator):
+    """Class 0 at the points ``X0``, class 1 at ``X1``, Gaussian noise added, shuffled."""
+    X = np.concatenate([X0, X1])
+    X = X + noise * rng.standard_normal(X.shape)
+    y = np.repeat(np.array([0, 1], dtype=np.int64), [len(X0), len(X1)])
+    return _shuffle(X, y, rng)
+
+
 # ----------------------------------------------------------------------------
 # 2-D classification problems
 # ----------------------------------------------------------------------------
@@ -159,15 +167,8 @@ def moons(n: int = 200, noise: float = 0.1, rng=None):
     n0, n1 = _split_evenly(n, 2)
     t0 = np.linspace(0.0, np.pi, n0)
     t1 = np.linspace(0.0, np.pi, n1)
-    X = np.concatenate(
-        [
-            np.column_stack([np.cos(t0), np.sin(t0)]),
-            np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)]),
-        ]
-    )
-    X = X + noise * rng.standard_normal(X.shape)
-    y = np.repeat(np.array([0, 1], dtype=np.int64), [n0, n1])
-    return _shuffle(X, y, rng)
+    return _two_curves(np.column_stack([np.cos(t0), np.sin(t0)]),
+                       np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)]), noise, rng)
 
 
 def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, rng=None):
@@ -208,15 +209,8 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, rng=None):
     n0, n1 = _split_evenly(n, 2)
     t0 = np.linspace(0.0, 2.0 * np.pi, n0, endpoint=False)
     t1 = np.linspace(0.0, 2.0 * np.pi, n1, endpoint=False)
-    X = np.concatenate(
-        [
-            np.column_stack([np.cos(t0), np.sin(t0)]),
-            float(factor) * np.column_stack([np.cos(t1), np.sin(t1)]),
-        ]
-    )
-    X = X + noise * rng.standard_normal(X.shape)
-    y = np.repeat(np.array([0, 1], dtype=np.int64), [n0, n1])
-    return _shuffle(X, y, rng)
+    return _two_curves(np.column_stack([np.cos(t0), np.sin(t0)]),
+                       float(factor) * np.column_stack([np.cos(t1), np.sin(t1)]), noise, rng)
 
 
 def xor(n: int = 200, noise: float = 0.1, rng=None):

@@ -97,6 +97,10 @@ def _check_fan(value, name: str) -> int:
     return int(value)
 
 
+def _check_fans(fan_in, fan_out) -> tuple[int, int]:
+    return _check_fan(fan_in, "fan_in"), _check_fan(fan_out, "fan_out")
+
+
 def _check_real(value, name: str) -> float:
     return check_real(value, name)
 
@@ -248,10 +252,7 @@ def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     >>> xavier_std(100, 300)
     0.07071067811865475
     """
-    fan_in = _check_fan(fan_in, "fan_in")
-    fan_out = _check_fan(fan_out, "fan_out")
-    gain = check_nonnegative(gain, "gain")
-    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return _glorot_scale(fan_in, fan_out, gain, 2.0)
 
 
 def xavier_bound(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
@@ -265,15 +266,18 @@ def xavier_bound(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     >>> xavier_bound(100, 200)
     0.1414213562373095
     """
-    fan_in = _check_fan(fan_in, "fan_in")
-    fan_out = _check_fan(fan_out, "fan_out")
+    return _glorot_scale(fan_in, fan_out, gain, 6.0)
+
+
+def _glorot_scale(fan_in, fan_out, gain, numerator: float) -> float:
+    r""":math:`g\sqrt{\text{numerator}/(n_\text{in} + n_\text{out})}`, arguments checked."""
+    fan_in, fan_out = _check_fans(fan_in, fan_out)
     gain = check_nonnegative(gain, "gain")
-    return gain * math.sqrt(6.0 / float(fan_in + fan_out))
+    return gain * math.sqrt(numerator / float(fan_in + fan_out))
 
 
 def _he_gain_and_fan(fan_in, fan_out, a, mode, nonlinearity):
-    fan_in = _check_fan(fan_in, "fan_in")
-    fan_out = _check_fan(fan_out, "fan_out")
+    fan_in, fan_out = _check_fans(fan_in, fan_out)
     a = _check_real(a, "a")
     mode = _check_mode(mode)
     if a != 0.0 and nonlinearity != "leaky_relu":
@@ -370,7 +374,7 @@ def zeros(fan_in: int, fan_out: int, rng=None, *, dtype=np.float64) -> np.ndarra
     array([[0., 0., 0.],
            [0., 0., 0.]])
     """
-    shape = (_check_fan(fan_in, "fan_in"), _check_fan(fan_out, "fan_out"))
+    shape = _check_fans(fan_in, fan_out)
     if rng is not None:
         as_generator(rng)
     return np.zeros(shape, dtype=check_float_dtype(dtype))
@@ -387,7 +391,7 @@ def constant(fan_in: int, fan_out: int, value: float, rng=None, *,
     >>> constant(1, 2, 0.5)
     array([[0.5, 0.5]])
     """
-    shape = (_check_fan(fan_in, "fan_in"), _check_fan(fan_out, "fan_out"))
+    shape = _check_fans(fan_in, fan_out)
     value = _check_real(value, "value")
     if rng is not None:
         as_generator(rng)
@@ -408,7 +412,7 @@ def normal(fan_in: int, fan_out: int, std: float = 1.0, mean: float = 0.0,
     >>> w.shape, w.dtype
     ((2, 2), dtype('float64'))
     """
-    shape = (_check_fan(fan_in, "fan_in"), _check_fan(fan_out, "fan_out"))
+    shape = _check_fans(fan_in, fan_out)
     std = check_nonnegative(std, "std")
     mean = _check_real(mean, "mean")
     return _normal(shape, mean, std, as_generator(rng), check_float_dtype(dtype))
@@ -424,7 +428,7 @@ def uniform(fan_in: int, fan_out: int, bound: float = 1.0, rng=None, *,
     >>> bool(np.all(np.abs(w) <= 0.5))
     True
     """
-    shape = (_check_fan(fan_in, "fan_in"), _check_fan(fan_out, "fan_out"))
+    shape = _check_fans(fan_in, fan_out)
     bound = check_nonnegative(bound, "bound")
     return _uniform(shape, bound, as_generator(rng), check_float_dtype(dtype))
 

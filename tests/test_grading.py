@@ -34,6 +34,10 @@ import pytest
 pytestmark = pytest.mark.grading
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import grading  # noqa: E402
+
 BOOK = ROOT / "book"
 PER_CELL_TIMEOUT = 5          # seconds; the looping students cost a few of these
 GRADE_BOUND = 900             # seconds for the whole grading run: a hang fails the test
@@ -42,7 +46,8 @@ ID_RE = re.compile(r"^(?P<stem>.+)-ex(?P<n>\d+)-(?P<role>[A-Za-z0-9_-]+)$")
 
 
 # ---------------------------------------------------------------------------
-# Reading the source notebooks (independently of tools/grading.py)
+# Reading the source notebooks (independently of tools/grading.py, except for
+# grading.split_region, which is checked against cells split by hand below)
 # ---------------------------------------------------------------------------
 
 def _meta(cell) -> dict:
@@ -63,24 +68,38 @@ def exercise_notebooks() -> list[Path]:
 NOTEBOOKS = exercise_notebooks()
 
 
-def _between(text: str, begin: str, end: str) -> list[str]:
-    out, inside = [], False
-    for line in text.splitlines():
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            out.append(line)
-    return out
+def test_split_region_parts_a_cell_at_its_markers():
+    """The one helper that finds secret regions, against cells split by hand."""
+    cell = ("import math\n"
+            "### BEGIN SOLUTION\n"
+            "x = 1\n"
+            "    ### END SOLUTION (indented)\n"
+            "y = 2\n"
+            "### BEGIN HIDDEN TESTS\n"
+            "assert x == 1\n"
+            "### END HIDDEN TESTS\n"
+            "print(y)")
+    assert grading.split_region(cell, "BEGIN SOLUTION", "END SOLUTION") == (
+        ["x = 1"], ["import math", "y = 2", "### BEGIN HIDDEN TESTS", "assert x == 1",
+                    "### END HIDDEN TESTS", "print(y)"])
+    assert grading.split_region(cell, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS") == (
+        ["assert x == 1"], ["import math", "### BEGIN SOLUTION", "x = 1",
+                            "    ### END SOLUTION (indented)", "y = 2", "print(y)"])
+    # a region left open runs to the end; two regions in one cell
+    assert grading.split_region("a\n# B\nb\n# E\nc\n# B\nd\ne", "# B", "# E") == (
+        ["b", "d", "e"], ["a", "c"])
+    assert grading.split_region("", "# B", "# E") == ([], [])
+    assert grading.strip_hidden(cell) == "\n".join(
+        ["import math", "### BEGIN SOLUTION", "x = 1", "    ### END SOLUTION (indented)",
+         "y = 2", "print(y)"])
 
 
 def secret_lines(nb) -> set[str]:
     """Hidden-test and solution lines (8+ characters, not also found elsewhere)."""
     secret, public = set(), set()
     for cell in nb.cells:
-        s = (_between(cell.source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-             + _between(cell.source, "BEGIN SOLUTION", "END SOLUTION"))
+        s = (grading.split_region(cell.source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")[0]
+             + grading.split_region(cell.source, "BEGIN SOLUTION", "END SOLUTION")[0])
         if cell.cell_type == "markdown" and _meta(cell).get("solution"):
             s = [ln for ln in cell.source.splitlines() if not ln.strip().startswith(":")]
         secret.update(ln.strip() for ln in s)
@@ -93,8 +112,8 @@ def secret_lines(nb) -> set[str]:
 def hidden_lines(nb) -> set[str]:
     lines = set()
     for cell in nb.cells:
-        lines.update(ln.strip() for ln in _between(cell.source, "BEGIN HIDDEN TESTS",
-                                                   "END HIDDEN TESTS"))
+        hidden, _ = grading.split_region(cell.source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+        lines.update(ln.strip() for ln in hidden)
     others = re.sub(r"\s+", "", "\n".join(c.source for c in nb.cells
                                           if "BEGIN HIDDEN TESTS" not in c.source))
     generic = ("import ", "from ", "#")        # too common (as are short lines) to prove a leak
@@ -521,9 +540,6 @@ def test_built_book_has_no_hidden_tests_and_collapses_solutions(built_book):
 # ---------------------------------------------------------------------------
 
 def _robust_run(cells: list[str], tmp_path: Path, **options):
-    sys.path.insert(0, str(ROOT / "tools"))
-    import grading
-
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}

@@ -756,24 +756,22 @@ def ref_gd_steps(H, lr, tol=1e-6):
     return [t] if t < 100000 else []
 
 
-def _gd_diagonal(H, lr, tol=1e-6):
-    H = np.asarray(H, dtype=float)
-    if not np.allclose(H, H.T) or not tol > 0:
-        raise ValueError("bad input")
-    if tol >= 1:
-        return 0
-    rho = float(np.max(np.abs(1 - lr * np.diag(H))))
-    return math.inf if rho >= 1 else (1 if rho == 0 else math.ceil(math.log(tol) / math.log(rho)))
+def _gd_closed_form(spectrum, rounding):
+    """A closed-form ``gd_steps`` that reads the curvatures with ``spectrum`` and
+    rounds the step count with ``rounding`` (the right ones: eigvalsh, ceil)."""
+    def gd_steps(H, lr, tol=1e-6):
+        H = np.asarray(H, dtype=float)
+        if not np.allclose(H, H.T) or not tol > 0:
+            raise ValueError("bad input")
+        if tol >= 1:
+            return 0
+        rho = float(np.max(np.abs(1 - lr * spectrum(H))))
+        return math.inf if rho >= 1 else (1 if rho == 0 else rounding(math.log(tol) / math.log(rho)))
+    return gd_steps
 
 
-def _gd_floor(H, lr, tol=1e-6):
-    H = np.asarray(H, dtype=float)
-    if not np.allclose(H, H.T) or not tol > 0:
-        raise ValueError("bad input")
-    if tol >= 1:
-        return 0
-    rho = float(np.max(np.abs(1 - lr * np.linalg.eigvalsh(H))))
-    return math.inf if rho >= 1 else (1 if rho == 0 else int(math.log(tol) / math.log(rho)))
+_gd_diagonal = _gd_closed_form(np.diag, math.ceil)        # the diagonal, not the eigenvalues
+_gd_floor = _gd_closed_form(np.linalg.eigvalsh, int)      # rounds the count down
 
 
 def _gd_no_refusal(H, lr, tol=1e-6):

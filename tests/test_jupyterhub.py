@@ -60,6 +60,10 @@ import pytest
 pytestmark = pytest.mark.hub
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import grading  # noqa: E402
+
 DEPLOY = ROOT / "deploy" / "jupyterhub"
 CACHE = Path(os.environ.get("LECTURE_KIT_HUB_CACHE", "/var/cache/lecture-kit-hub"))
 ASSIGNMENT = "getting-started"
@@ -152,18 +156,6 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0] != "Z"
     except FileNotFoundError:
         return False
-
-
-def _between(source: str, begin: str, end: str) -> list[str]:
-    out, inside = [], False
-    for line in source.splitlines():
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            out.append(line)
-    return out
 
 
 def _squash(text: str) -> str:
@@ -553,7 +545,7 @@ def _secret_lines(released_text: str) -> set[str]:
     public = _squash(released_text)
     for cell in _source().cells:
         for begin, end in (HIDDEN, SOLUTION):
-            for ln in _between(cell.source, begin, end):
+            for ln in grading.split_region(cell.source, begin, end)[0]:
                 if len(ln.strip()) >= 8 and _squash(ln) not in public:
                     lines.add(ln.strip())
     return lines
@@ -579,9 +571,6 @@ def hub():
 @pytest.fixture(scope="module")
 def round_trip(hub):
     """The whole round; returns what the checks need."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    import grading
-
     t_all = time.monotonic()
     repo = _copy_repo(hub.work / "repo")
     software = cached_software(repo, hub.times)

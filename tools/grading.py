@@ -203,16 +203,25 @@ def discover(root: Path = ROOT) -> list[Assignment]:
 # Secrets: hidden tests and solutions, and the checks that they never leak
 # ---------------------------------------------------------------------------
 
-def _between(source: str, begin: str, end: str) -> list[str]:
-    lines, inside = [], False
+def split_region(source: str, begin: str, end: str) -> tuple[list[str], list[str]]:
+    r"""``(inside, outside)``: the lines of ``source`` between a line containing
+    ``begin`` and the next one containing ``end``, and all the others.
+
+    The marker lines themselves are in neither list; a region left open runs to the
+    end of ``source``.
+
+    >>> split_region("a\n### BEGIN X\nb\n### END X\nc", "BEGIN X", "END X")
+    (['b'], ['a', 'c'])
+    """
+    inside, outside, within = [], [], False
     for line in source.splitlines():
         if begin in line:
-            inside = True
+            within = True
         elif end in line:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return lines
+            within = False
+        else:
+            (inside if within else outside).append(line)
+    return inside, outside
 
 
 def secrets(nb) -> dict[str, set[str]]:
@@ -228,8 +237,8 @@ def secrets(nb) -> dict[str, set[str]]:
         text = cell.source
         for item in rubric_of(cell):
             rubric.add(str(item.get("criterion", "")).strip())
-        h = _between(text, BEGIN_HIDDEN, END_HIDDEN)
-        s = _between(text, BEGIN_SOLUTION, END_SOLUTION)
+        h = split_region(text, BEGIN_HIDDEN, END_HIDDEN)[0]
+        s = split_region(text, BEGIN_SOLUTION, END_SOLUTION)[0]
         if cell.cell_type == "markdown" and meta.get("solution"):
             s = [ln for ln in text.splitlines() if not ln.strip().startswith(":")]
         hidden.update(ln.strip() for ln in h)
@@ -1330,15 +1339,7 @@ def stub_solutions(source: str) -> str:
 
 def strip_hidden(source: str) -> str:
     """``source`` without its ``### BEGIN/END HIDDEN TESTS`` region (as released)."""
-    out, inside = [], False
-    for line in source.splitlines():
-        if BEGIN_HIDDEN in line:
-            inside = True
-        elif END_HIDDEN in line:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
+    return "\n".join(split_region(source, BEGIN_HIDDEN, END_HIDDEN)[1])
 
 
 def _cell_names(source: str):

@@ -104,6 +104,29 @@ def as_number(got):
     return float(arr.reshape(()))
 
 
+def returned_number(exercise: str, got, where: str):
+    """``(float, None)`` when the reader's ``got`` is one number, else ``(None, Verdict)``.
+
+    ``where`` starts the message (``"at x = 0.5"``); ``None`` (a forgotten
+    ``return``), text and arrays of several values each get a message saying so.
+
+    >>> returned_number("demo", np.array([2.5]), "at x = 1")
+    (2.5, None)
+    >>> returned_number("demo", None, "at x = 1")[1]
+    [demo] not yet: at x = 1 your function returned None: did you forget the `return`?
+    >>> returned_number("demo", "2.5", "at x = 1")[1]
+    [demo] not yet: at x = 1 your function returned str, expected one number
+    """
+    if got is None:
+        return None, wrong(exercise, f"{where} your function returned None: did you forget "
+                                     "the `return`?")
+    value = None if isinstance(got, (str, bytes)) else as_number(got)
+    if value is None:
+        return None, wrong(exercise, f"{where} your function returned {type(got).__name__}, "
+                                     "expected one number")
+    return value, None
+
+
 def call_safely(exercise: str, fn: Callable, *args):
     """Call the reader's ``fn(*args)``; return ``(result, None)`` or ``(None, Verdict)``.
 
@@ -132,6 +155,26 @@ def call_safely(exercise: str, fn: Callable, *args):
                                      "replace the stub with your code")
     except Exception as exc:  # the reader's code may raise anything
         return None, wrong(exercise, f"your function raised {type(exc).__name__}: {exc}")
+
+
+def read_only_failure(exercise: str, failure: Verdict, message: str) -> Verdict:
+    """The verdict on a failed call whose inputs were read-only arrays.
+
+    ``wrong(exercise, message)`` when the reader's function failed because it
+    wrote into a read-only input (NumPy says "read-only"), else ``failure``
+    itself. ``message`` says which input and what to do instead.
+
+    >>> def in_place(x):
+    ...     x += 1
+    >>> x = np.zeros(2)
+    >>> x.setflags(write=False)
+    >>> failure = call_safely("demo", in_place, x)[1]
+    >>> read_only_failure("demo", failure, "your function writes into x")
+    [demo] not yet: your function writes into x
+    >>> read_only_failure("demo", wrong("demo", "something else"), "your function writes into x")
+    [demo] not yet: something else
+    """
+    return wrong(exercise, message) if "read-only" in failure.message else failure
 
 
 def compare_pointwise(exercise: str, fn: Callable, reference: Callable,
@@ -177,16 +220,9 @@ def compare_pointwise(exercise: str, fn: Callable, reference: Callable,
         got, failure = call_safely(exercise, fn, x)
         if failure is not None:
             return failure
-        if got is None:
-            return wrong(exercise, f"at x = {x!r} your function returned None: "
-                                   "did you forget the `return`?")
-        try:
-            if isinstance(got, (str, bytes)):
-                raise TypeError("text is not a number")
-            got = float(np.asarray(got, dtype=float).reshape(()))
-        except (TypeError, ValueError):
-            return wrong(exercise, f"at x = {x!r} your function returned {type(got).__name__}, "
-                                   "expected one number")
+        got, failure = returned_number(exercise, got, f"at x = {x!r}")
+        if failure is not None:
+            return failure
         expected = float(reference(x))
         if not np.isclose(got, expected, rtol=rtol, atol=atol):
             return wrong(exercise, f"wrong at x = {x!r}: {hint(x, expected)}")
@@ -250,3 +286,45 @@ def weight_matrix_failure(exercise: str, where: str, W: np.ndarray, fan_in: int,
     if not np.all(np.isfinite(W)):
         return wrong(exercise, f"for {where}: W contains non-finite values")
     return None
+
+
+def seeded_weight_matrix(exercise: str, fn: Callable, fan_in: int, fan_out: int,
+                         seed: int):
+    """Draw ``W = fn(fan_in, fan_out, rng)`` from a generator seeded with ``seed``.
+
+    ``W`` must be a finite ``(fan_in, fan_out)`` array of numbers, and a second
+    call with a generator of the same seed must give the same weights (every
+    number drawn from ``rng``). Returns ``(W, None)`` or ``(None, Verdict)``.
+
+    Examples
+    --------
+    >>> W, failure = seeded_weight_matrix("demo", lambda i, o, rng: rng.normal(size=(i, o)),
+    ...                                   3, 2, seed=0)
+    >>> W.shape, failure
+    ((3, 2), None)
+    >>> seeded_weight_matrix("demo", lambda i, o, rng: np.random.normal(size=(i, o)),
+    ...                      3, 2, seed=0)[1]
+    [demo] not yet: for fan_in = 3, fan_out = 2: the same seed gave different weights; draw every number from the rng argument
+    """
+    where = f"fan_in = {fan_in}, fan_out = {fan_out}"
+    got, failure = call_safely(exercise, fn, fan_in, fan_out, np.random.default_rng(seed))
+    if failure is not None:
+        return None, failure
+    try:
+        W = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None, wrong(exercise, f"for {where}: return a numeric array")
+    failure = weight_matrix_failure(exercise, where, W, fan_in, fan_out)
+    if failure is not None:
+        return None, failure
+    again, failure = call_safely(exercise, fn, fan_in, fan_out, np.random.default_rng(seed))
+    if failure is not None:
+        return None, failure
+    try:
+        same = np.array_equal(np.asarray(again, dtype=float), W)
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        return None, wrong(exercise, f"for {where}: the same seed gave different weights; "
+                                     "draw every number from the rng argument")
+    return W, None

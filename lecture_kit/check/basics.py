@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ._core import Verdict, as_number, call_safely, correct, wrong
+from ._core import Verdict, call_safely, correct, returned_number, wrong
 
 __all__ = ["sigmoid_saturation_edge"]
 
@@ -72,13 +72,9 @@ def sigmoid_saturation_edge(saturation_edge) -> Verdict:
         got, failure = call_safely(name, saturation_edge, t)
         if failure is not None:
             return failure
-        if got is None:
-            return wrong(name, f"{where} your function returned None: did you forget the "
-                               "`return`?")
-        value = None if isinstance(got, (str, bytes)) else as_number(got)
-        if value is None:
-            return wrong(name, f"{where} your function returned {type(got).__name__}, "
-                               "expected one number")
+        value, failure = returned_number(name, got, where)
+        if failure is not None:
+            return failure
         if value < 0:
             # the mirror-image edge: say so instead of the generic hint
             return wrong(name, f"{where}: expected a positive x (the edge on the right of "

@@ -31,8 +31,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import (as_number, call_safely, compare_arrays, correct, weight_matrix_failure,
-                    wrong)
+from ._core import (as_number, call_safely, compare_arrays, correct, read_only_failure,
+                    seeded_weight_matrix, wrong)
 
 __all__ = ["tied_linear_backward", "glorot_truncated_normal", "unit_variance_std"]
 
@@ -84,10 +84,9 @@ def tied_linear_backward(fn: Callable):
         args = [_frozen(a) for a in (X, W, dY)]
         got, failure = call_safely(ex, fn, *args)
         if failure is not None:
-            if "read-only" in failure.message:
-                return wrong(ex, "your function writes into one of its inputs (they are "
-                                 "read-only here): compute new arrays instead")
-            return failure
+            return read_only_failure(ex, failure, "your function writes into one of its "
+                                                  "inputs (they are read-only here): compute "
+                                                  "new arrays instead")
         where = f"X of shape {X.shape}, W of shape {W.shape}"
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             return wrong(ex, f"for {where}: return the pair (dX, dW)")
@@ -177,26 +176,9 @@ def glorot_truncated_normal(fn: Callable):
     inner = math.erf(1 / math.sqrt(2)) / math.erf(math.sqrt(2))   # P(|w| <= s)
     for fan_in, fan_out, seed in ((300, 500, 21), (800, 160, 22), (48, 900, 23)):
         where = f"fan_in = {fan_in}, fan_out = {fan_out}"
-        got, failure = call_safely(ex, fn, fan_in, fan_out, np.random.default_rng(seed))
+        W, failure = seeded_weight_matrix(ex, fn, fan_in, fan_out, seed)
         if failure is not None:
             return failure
-        try:
-            W = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            return wrong(ex, f"for {where}: return a numeric array")
-        failure = weight_matrix_failure(ex, where, W, fan_in, fan_out)
-        if failure is not None:
-            return failure
-        again, failure = call_safely(ex, fn, fan_in, fan_out, np.random.default_rng(seed))
-        if failure is not None:
-            return failure
-        try:
-            same = np.array_equal(np.asarray(again, dtype=float), W)
-        except (TypeError, ValueError):
-            same = False
-        if not same:
-            return wrong(ex, f"for {where}: the same seed gave different weights; draw "
-                             "every number from the rng argument")
         target = 2.0 / (fan_in + fan_out)
         s = math.sqrt(target / kappa)
         top = float(np.max(np.abs(W)))

@@ -36,7 +36,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import call_safely, compare_arrays, correct, weight_matrix_failure, wrong
+from ._core import call_safely, compare_arrays, correct, seeded_weight_matrix, wrong
 
 __all__ = ["linear_backward", "distinct_units", "xavier_uniform_sample", "kaiming_std"]
 
@@ -193,23 +193,10 @@ def xavier_uniform_sample(fn: Callable):
     """
     ex = "xavier_uniform_sample"
     for fan_in, fan_out, seed in ((300, 500, 11), (1000, 200, 12), (64, 640, 13)):
-        got, failure = call_safely(ex, fn, fan_in, fan_out, np.random.default_rng(seed))
+        W, failure = seeded_weight_matrix(ex, fn, fan_in, fan_out, seed)
         if failure is not None:
             return failure
-        W = _as_array(got)
         where = f"fan_in = {fan_in}, fan_out = {fan_out}"
-        if W is None:
-            return wrong(ex, f"for {where}: return a numeric array")
-        failure = weight_matrix_failure(ex, where, W, fan_in, fan_out)
-        if failure is not None:
-            return failure
-        again, failure = call_safely(ex, fn, fan_in, fan_out, np.random.default_rng(seed))
-        if failure is not None:
-            return failure
-        again = _as_array(again)
-        if again is None or again.shape != W.shape or not np.array_equal(again, W):
-            return wrong(ex, f"for {where}: the same seed gave different weights; draw "
-                             "every number from the rng argument")
         b = math.sqrt(6.0 / (fan_in + fan_out))
         var = 2.0 / (fan_in + fan_out)
         top = float(np.max(np.abs(W)))

@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import as_number, call_safely, correct, wrong
+from ._core import as_number, call_safely, correct, read_only_failure, wrong
 
 __all__ = ["accurate_cross_entropy"]
 
@@ -87,10 +87,9 @@ def accurate_cross_entropy(fn: Callable):
             arg = list(z)
         got, failure = call_safely(ex, fn, arg, k)
         if failure is not None:
-            if "read-only" in failure.message:
-                return wrong(ex, f"for {what}: your function writes into the logits (they "
-                                 "are read-only here): compute new arrays instead")
-            return failure
+            return read_only_failure(ex, failure, f"for {what}: your function writes into "
+                                                  "the logits (they are read-only here): "
+                                                  "compute new arrays instead")
         if isinstance(z, list) and arg != z:
             return wrong(ex, f"for {what}: your function changed the list it was given")
         value = as_number(got)

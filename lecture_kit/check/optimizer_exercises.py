@@ -37,7 +37,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ._core import call_safely, correct, wrong
+from ._core import call_safely, correct, read_only_failure, wrong
 
 __all__ = ["gd_steps", "nesterov_rate", "scheduled_adam_step"]
 
@@ -130,10 +130,8 @@ def gd_steps(fn):
         given.setflags(write=False)
         got, failure = call_safely(ex, fn, given, lr, tol)
         if failure is not None:
-            if "read-only" in failure.message:
-                return wrong(ex, f"{what}: your function tried to write into H; "
-                                 "leave the input matrix unchanged")
-            return failure
+            return read_only_failure(ex, failure, f"{what}: your function tried to write into H; "
+                                                  "leave the input matrix unchanged")
         if not np.array_equal(given, H):
             return wrong(ex, f"{what}: your function changed H")
         expected = _gd_steps_reference(H, lr, tol)
@@ -291,10 +289,9 @@ def scheduled_adam_step(fn):
                 a.setflags(write=False)
         got, failure = call_safely(ex, lambda *a: fn(*a, **kwargs), *given)
         if failure is not None:
-            if "read-only" in failure.message:
-                return wrong(ex, f"{what}: your function tried to write into an input "
-                                 "array; return new arrays instead")
-            return failure
+            return read_only_failure(ex, failure, f"{what}: your function tried to write "
+                                                  "into an input array; return new arrays "
+                                                  "instead")
         if not (isinstance(got, (tuple, list)) and len(got) == 4):
             return wrong(ex, f"{what}: return the four values (theta, m, v, products)")
         full = {**defaults, **kwargs}

@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._core import as_number as _as_number, call_safely, correct, wrong
+from ._core import as_number as _as_number, call_safely, correct, read_only_failure, wrong
 
 __all__ = ["prelu_grad_alpha", "prelu_backward", "elu_forward", "softmax_jacobian",
            "tempered_softmax_jacobian"]
@@ -199,10 +199,8 @@ def prelu_backward(fn: Callable):
             a.setflags(write=False)
         got, failure = call_safely(ex, fn, *args)
         if failure is not None:
-            if "read-only" in failure.message:
-                return wrong(ex, f"for {label} your function tried to write into its inputs: "
-                                 "build new arrays instead")
-            return failure
+            return read_only_failure(ex, failure, f"for {label} your function tried to write "
+                                                  "into its inputs: build new arrays instead")
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             return wrong(ex, f"for {label}: return the pair (dx, dalpha)")
         try:
@@ -299,10 +297,9 @@ def elu_forward(fn: Callable):
         args = (arg,) if alpha is None else (arg, alpha)
         got, failure = _call_strict(exercise, fn, *args)
         if failure is not None:
-            if "read-only" in failure.message:
-                return wrong(exercise, "your function tried to write into its input: return "
-                                       "a new array and leave x as it was")
-            return failure
+            return read_only_failure(exercise, failure, "your function tried to write into "
+                                                        "its input: return a new array and "
+                                                        "leave x as it was")
         a = 1.0 if alpha is None else alpha
         try:
             arr = np.asarray(got, dtype=float)
@@ -482,10 +479,8 @@ def tempered_softmax_jacobian(fn: Callable):
         arg.setflags(write=False)
         got, failure = _call_strict(ex, fn, *((arg,) if T is None else (arg, T)))
         if failure is not None:
-            if "read-only" in failure.message:
-                return wrong(ex, f"for {label} your function tried to write into z: work on "
-                                 "new arrays")
-            return failure
+            return read_only_failure(ex, failure, f"for {label} your function tried to write "
+                                                  "into z: work on new arrays")
         rows = np.atleast_2d(z)
         want = np.array([_tempered_reference(list(r), 1.0 if T is None else T) for r in rows])
         want = want[0] if z.ndim == 1 else want

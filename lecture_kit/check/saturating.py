@@ -85,6 +85,27 @@ def _as_float_array(exercise: str, got, shape, where: str):
     return arr, None
 
 
+def _grid_verdict(exercise: str, fn, points, shape, reference, rtol: float, hint_of):
+    """Run ``fn`` strictly on ``points`` laid out as an array of ``shape``; compare entrywise.
+
+    ``reference(x)`` is the expected value at one float; ``hint_of(got, expected)``
+    describes what was expected where the first entry disagrees.
+    """
+    x = np.array(points).reshape(shape)
+    got, failure = _call_strict(exercise, fn, x.copy())
+    if failure is not None:
+        return failure
+    arr, failure = _as_float_array(exercise, got, x.shape, f"on a {shape[0]} x {shape[1]} array")
+    if failure is not None:
+        return failure
+    for index in np.ndindex(x.shape):
+        xi, gi = float(x[index]), float(arr[index])
+        ei = reference(xi)
+        if not np.isclose(gi, ei, rtol=rtol, atol=0.0):
+            return wrong(exercise, f"wrong at x = {xi!r}: {hint_of(gi, ei)}")
+    return correct(exercise, f"all {x.size} hidden points agree, no warning raised")
+
+
 # ---------------------------------------------------------------------------
 # chapter "the vanishing gradient"
 # ---------------------------------------------------------------------------
@@ -165,29 +186,19 @@ def stable_sigmoid(fn) -> "Verdict":  # noqa: F821
     >>> stable_sigmoid(lambda x: 1 / (1 + np.exp(-np.asarray(x, dtype=float)))).ok
     False
     """
-    exercise = "stable_sigmoid"
-    x = np.array(_SIGMOID_POINTS).reshape(3, 4)
-    got, failure = _call_strict(exercise, fn, x.copy())
-    if failure is not None:
-        return failure
-    arr, failure = _as_float_array(exercise, got, x.shape, "on a 3 x 4 array")
-    if failure is not None:
-        return failure
-    expected = np.array([_sigmoid(t) for t in x.ravel()]).reshape(x.shape)
-    for index in np.ndindex(x.shape):
-        xi, gi, ei = float(x[index]), float(arr[index]), float(expected[index])
-        if not np.isclose(gi, ei, rtol=1e-12, atol=0.0):
-            if not np.isfinite(gi):
-                hint = "your result is not finite; every sigma(x) lies in (0, 1)"
-            elif ei < 1e-100:
-                hint = "expected a tiny positive number (sigma(x) is never exactly 0 " \
-                       "until e^x underflows), at full relative precision"
-            elif ei > 1 - 1e-15:
-                hint = "expected a number that rounds to 1"
-            else:
-                hint = "expected sigma(x) = 1/(1 + e^-x) to about 12 significant digits"
-            return wrong(exercise, f"wrong at x = {xi!r}: {hint}")
-    return correct(exercise, f"all {x.size} hidden points agree, no warning raised")
+    return _grid_verdict("stable_sigmoid", fn, _SIGMOID_POINTS, (3, 4), _sigmoid, 1e-12,
+                         _stable_sigmoid_hint)
+
+
+def _stable_sigmoid_hint(gi: float, ei: float) -> str:
+    if not np.isfinite(gi):
+        return "your result is not finite; every sigma(x) lies in (0, 1)"
+    if ei < 1e-100:
+        return "expected a tiny positive number (sigma(x) is never exactly 0 " \
+               "until e^x underflows), at full relative precision"
+    if ei > 1 - 1e-15:
+        return "expected a number that rounds to 1"
+    return "expected sigma(x) = 1/(1 + e^-x) to about 12 significant digits"
 
 
 # ---------------------------------------------------------------------------
@@ -217,33 +228,23 @@ def tanh_prime(fn) -> "Verdict":  # noqa: F821
     >>> tanh_prime(lambda x: 1 - np.tanh(x) ** 2).ok
     False
     """
-    exercise = "tanh_prime"
-    x = np.array(_TANH_POINTS).reshape(2, 5)
-    got, failure = _call_strict(exercise, fn, x.copy())
-    if failure is not None:
-        return failure
-    arr, failure = _as_float_array(exercise, got, x.shape, "on a 2 x 5 array")
-    if failure is not None:
-        return failure
-    for index in np.ndindex(x.shape):
-        xi, gi = float(x[index]), float(arr[index])
-        ei = _tanh_prime_reference(xi)
-        if not np.isclose(gi, ei, rtol=1e-10, atol=0.0):
-            if gi == 0.0 and ei > 0.0:
-                hint = "your slope is exactly 0, but tanh'(x) is a tiny positive number " \
-                       "here; find a form that does not subtract two numbers close to 1"
-            elif not np.isfinite(gi):
-                hint = "your result is not finite; tanh'(x) lies in (0, 1]"
-            elif gi < 0 or gi > 1:
-                hint = "tanh'(x) always lies in (0, 1]"
-            elif abs(gi - ei) < 1e-7:
-                hint = "close in absolute terms, but only a few digits are correct: " \
-                       "the formula subtracts two numbers close to 1 and the difference " \
-                       "loses its precision"
-            else:
-                hint = "expected tanh'(x) to about 10 significant digits"
-            return wrong(exercise, f"wrong at x = {xi!r}: {hint}")
-    return correct(exercise, f"all {x.size} hidden points agree, no warning raised")
+    return _grid_verdict("tanh_prime", fn, _TANH_POINTS, (2, 5), _tanh_prime_reference, 1e-10,
+                         _tanh_prime_hint)
+
+
+def _tanh_prime_hint(gi: float, ei: float) -> str:
+    if gi == 0.0 and ei > 0.0:
+        return "your slope is exactly 0, but tanh'(x) is a tiny positive number " \
+               "here; find a form that does not subtract two numbers close to 1"
+    if not np.isfinite(gi):
+        return "your result is not finite; tanh'(x) lies in (0, 1]"
+    if gi < 0 or gi > 1:
+        return "tanh'(x) always lies in (0, 1]"
+    if abs(gi - ei) < 1e-7:
+        return "close in absolute terms, but only a few digits are correct: " \
+               "the formula subtracts two numbers close to 1 and the difference " \
+               "loses its precision"
+    return "expected tanh'(x) to about 10 significant digits"
 
 
 # ---------------------------------------------------------------------------
@@ -321,6 +322,28 @@ def _dtype_case(exercise: str, fn, x, expected: np.ndarray, rtol64: float,
         xi = (x[index] if x.ndim else x[()]).item()
         return wrong(exercise, f"wrong for {label} at x = {xi!r}: {hint_of(x, got[index], expected[index])}")
     return None
+
+
+def _dtype_cases(exercise: str, fn, cases, reference, hint_of, listed) -> "Verdict":  # noqa: F821
+    """Every hidden input of ``cases`` (see :func:`_dtype_case`), then the list ``listed``."""
+    for x in cases:
+        x = np.asarray(x)
+        failure = _dtype_case(exercise, fn, x, reference(x), 1e-12, 4.0, hint_of)
+        if failure is not None:
+            return failure
+    failure = _list_case(exercise, fn, listed, reference)
+    if failure is not None:
+        return failure
+    return correct(exercise, f"all {len(cases) + 1} hidden inputs agree, inputs unchanged, "
+                             "no warning raised")
+
+
+def _elementwise_reference(value, x: np.ndarray) -> np.ndarray:
+    """``value(t)`` of every entry in float64, rounded once to the dtype the exercise asks for
+    (the input's floating dtype; float64 for integers and booleans)."""
+    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
+    values = [value(t) for t in np.asarray(x, dtype=np.float64).ravel().tolist()]
+    return np.array(values, dtype=np.float64).astype(dtype).reshape(x.shape)
 
 
 # ---------------------------------------------------------------------------
@@ -468,10 +491,7 @@ _ROBUST_SIGMOID_CASES = (
 
 def _sigmoid_reference(x: np.ndarray) -> np.ndarray:
     """Correctly rounded sigmoid of every entry, in the dtype the exercise asks for."""
-    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
-    values = [math.nan if math.isnan(t) else _sigmoid(t) for t in
-              np.asarray(x, dtype=np.float64).ravel().tolist()]
-    return np.array(values, dtype=np.float64).astype(dtype).reshape(x.shape)
+    return _elementwise_reference(lambda t: math.nan if math.isnan(t) else _sigmoid(t), x)
 
 
 def _sigmoid_hint(x, got, expected):
@@ -504,18 +524,8 @@ def robust_sigmoid(fn) -> "Verdict":  # noqa: F821
     >>> robust_sigmoid(lambda x: 1 / (1 + np.exp(-np.asarray(x, dtype=float)))).ok
     False
     """
-    exercise = "robust_sigmoid"
-    for x in _ROBUST_SIGMOID_CASES:
-        x = np.asarray(x)
-        failure = _dtype_case(exercise, fn, x, _sigmoid_reference(x), 1e-12, 4.0,
-                              _sigmoid_hint)
-        if failure is not None:
-            return failure
-    failure = _list_case(exercise, fn, [-2, 0, 3], _sigmoid_reference)
-    if failure is not None:
-        return failure
-    return correct(exercise, f"all {len(_ROBUST_SIGMOID_CASES) + 1} hidden inputs agree, "
-                             "inputs unchanged, no warning raised")
+    return _dtype_cases("robust_sigmoid", fn, _ROBUST_SIGMOID_CASES, _sigmoid_reference,
+                        _sigmoid_hint, [-2, 0, 3])
 
 
 # ---------------------------------------------------------------------------
@@ -539,9 +549,7 @@ def _log_cosh_value(t: float) -> float:
 
 
 def _log_cosh_reference(x: np.ndarray) -> np.ndarray:
-    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
-    values = [_log_cosh_value(t) for t in np.asarray(x, dtype=np.float64).ravel().tolist()]
-    return np.array(values, dtype=np.float64).astype(dtype).reshape(x.shape)
+    return _elementwise_reference(_log_cosh_value, x)
 
 
 #: Hidden inputs: tiny (the answer is about x^2/2), moderate, beyond cosh's overflow,
@@ -593,15 +601,5 @@ def log_cosh(fn) -> "Verdict":  # noqa: F821
     >>> log_cosh(lambda x: np.log(np.cosh(x))).ok
     False
     """
-    exercise = "log_cosh"
-    for x in _LOG_COSH_CASES:
-        x = np.asarray(x)
-        failure = _dtype_case(exercise, fn, x, _log_cosh_reference(x), 1e-12, 4.0,
-                              _log_cosh_hint)
-        if failure is not None:
-            return failure
-    failure = _list_case(exercise, fn, [-2.0, 0.5], _log_cosh_reference)
-    if failure is not None:
-        return failure
-    return correct(exercise, f"all {len(_LOG_COSH_CASES) + 1} hidden inputs agree, inputs "
-                             "unchanged, no warning raised")
+    return _dtype_cases("log_cosh", fn, _LOG_COSH_CASES, _log_cosh_reference, _log_cosh_hint,
+                        [-2.0, 0.5])

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..core.validation import check_flag, check_nonnegative, check_probability
 from ..core.numerics import add_scaled
-from .base import Optimizer, descend, register, with_weight_decay
+from .base import Optimizer, descend, moving_average, register, with_weight_decay
 
 __all__ = ["AdagradState", "RMSpropState", "AdadeltaState", "AdamState", "adagrad", "rmsprop",
            "adadelta", "adam", "adamw"]
@@ -209,9 +209,8 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
         scratch = p_out if p_out is not p else np.empty_like(p)
         if weight_decay != 0:
             g = with_weight_decay(g, p, weight_decay)
-        np.multiply(s, alpha, out=s_out)                     # alpha s + (1 - alpha) g^2
         r = np.square(g, out=scratch)
-        add_scaled(s_out, r, 1 - alpha)
+        moving_average(s, r, alpha, s_out)                   # alpha s + (1 - alpha) g^2
         if centered:
             np.subtract(g, g_avg, out=r)                     # g_avg + (1 - alpha)(g - g_avg)
             if g_avg_out is not g_avg:
@@ -300,18 +299,15 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
         scratch = p_out if p_out is not p else np.empty_like(p)
         if weight_decay != 0:
             g = with_weight_decay(g, p, weight_decay)
-        np.multiply(s, rho, out=s_out)                       # rho s + (1 - rho) g^2
         std = np.square(g, out=scratch)
-        add_scaled(s_out, std, 1 - rho)
+        moving_average(s, std, rho, s_out)                   # rho s + (1 - rho) g^2
         np.add(s_out, eps, out=std)                          # sqrt(s_t + eps)
         np.sqrt(std, out=std)
         delta = np.add(u, eps, out=np.empty_like(u))         # sqrt(u + eps) / std * g
         np.sqrt(delta, out=delta)
         delta /= std
         delta *= g
-        np.square(delta, out=std)                            # rho u + (1 - rho) delta^2
-        np.multiply(u, rho, out=u_out)
-        add_scaled(u_out, std, 1 - rho)
+        moving_average(u, np.square(delta, out=std), rho, u_out)  # rho u + (1 - rho) delta^2
         return descend(p, delta, lr, p_out), (s_out, u_out)  # theta - lr delta
 
     latex = (r"\Delta_t = \frac{\sqrt{u_{t-1}+\epsilon}}{\sqrt{s_t+\epsilon}}\,g_t,\quad "
@@ -342,12 +338,9 @@ def _adam_factory(name, lr, betas, eps, weight_decay, amsgrad, decoupled, latex)
             else:
                 g = with_weight_decay(g, p, weight_decay)  # Adam: L2 term in the gradient
         scratch = p_out if p_out is not p else np.empty_like(p)
-        # m_t = beta1 m + (1 - beta1) g
-        np.multiply(m, beta1, out=m_out)
-        add_scaled(m_out, g, 1 - beta1)
-        # v_t = beta2 v + (1 - beta2) g^2
-        np.multiply(v, beta2, out=v_out)
-        add_scaled(v_out, np.square(g, out=scratch), 1 - beta2)
+        # m_t = beta1 m + (1 - beta1) g,  v_t = beta2 v + (1 - beta2) g^2
+        moving_average(m, g, beta1, m_out)
+        moving_average(v, np.square(g, out=scratch), beta2, v_out)
         if amsgrad:
             second = np.maximum(v_max, v_out, out=v_max_out)
         else:

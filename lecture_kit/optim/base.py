@@ -13,7 +13,7 @@ from ..core.registry import Registry
 from ..core.validation import as_float_array, check_same_shape, working_dtype
 
 __all__ = ["Optimizer", "REGISTRY", "ExplorerEntry", "register", "names", "get",
-           "descend", "with_weight_decay",
+           "descend", "moving_average", "with_weight_decay",
            "explorer_entries", "for_explorer", "trajectory"]
 
 
@@ -490,6 +490,24 @@ def descend(p, d, lr, out):
     if out is not p:
         np.copyto(out, p)
     return add_scaled(out, d, -lr)
+
+
+def moving_average(avg, x, decay, out):
+    r"""Write :math:`\beta\bar x + (1-\beta)x` into ``out``, return it (``out`` may be ``avg``).
+
+    The exponential moving average every buffer of an adaptive rule keeps
+    (Adam's :math:`m_t` and :math:`v_t`, RMSprop's and Adadelta's squares, the
+    EMA form of momentum): ``avg`` is :math:`\bar x`, ``decay`` is :math:`\beta`.
+    Two passes, PyTorch's ``avg.mul_(decay).add_(x, alpha=1 - decay)``; ``x``
+    must not be ``out``.
+
+    Examples
+    --------
+    >>> moving_average(np.array([1.0, 2.0]), np.array([3.0, 4.0]), 0.75, np.empty(2))
+    array([1.5, 2.5])
+    """
+    np.multiply(avg, decay, out=out)
+    return add_scaled(out, x, 1 - decay)
 
 
 def with_weight_decay(g, p, weight_decay):

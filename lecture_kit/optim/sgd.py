@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core.validation import check_flag, check_nonnegative, check_probability, check_real
 from ..core.numerics import add_scaled
-from .base import Optimizer, descend, register, with_weight_decay
+from .base import Optimizer, descend, moving_average, register, with_weight_decay
 
 __all__ = ["SGDState", "MomentumEMAState", "sgd", "momentum_ema"]
 
@@ -225,8 +225,7 @@ def momentum_ema(lr: float, beta: float = 0.9) -> Optimizer:
 
     def update_leaf(p, g, bufs, t, out):
         (v,), (p_out, (v_out,)) = bufs, out
-        np.multiply(v, beta, out=v_out)              # v_t = beta v + (1 - beta) g
-        add_scaled(v_out, g, 1 - beta)
+        moving_average(v, g, beta, v_out)            # v_t = beta v + (1 - beta) g
         return descend(p, v_out, lr, p_out), (v_out,)   # theta - lr v_t
 
     latex = r"v_t = \beta v_{t-1} + (1-\beta) g_t\ (v_0 = 0),\quad \theta_t = \theta_{t-1} - \gamma v_t"
