@@ -386,6 +386,8 @@ def test_make_grade_succeeds_and_says_what_happened(hostile_run):
     assert hostile_run["result"].returncode == 0, hostile_run["log"]
     log = hostile_run["log"]
     assert re.search(r"\d+ graded, \d+ need review, 0 could not be graded", log), log
+    # the workers were forks of the warm zygote (tools/forkserver.py), not the fallback
+    assert "start as fresh processes" not in log, log
 
 
 def test_every_score_is_exact(hostile_run):

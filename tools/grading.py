@@ -1936,8 +1936,8 @@ class _WorkerSpawner:
                 return self.zygote.start([str(job_file)], errors)
             except ZygoteError as exc:
                 self.failed = True
-                logging.getLogger("grading").warning(
-                    "grading workers start as fresh processes: %s (see %s)", exc, self.log)
+                print(f"warning: grading workers start as fresh processes: {exc} "
+                      f"(see {self.log})", file=sys.stderr)
         with errors.open("wb") as err:
             return subprocess.Popen([sys.executable, str(Path(__file__).resolve()),
                                      "_autograde", str(job_file)],
