@@ -1936,8 +1936,12 @@ class _WorkerSpawner:
                 return self.zygote.start([str(job_file)], errors)
             except ZygoteError as exc:
                 self.failed = True
-                print(f"warning: grading workers start as fresh processes: {exc} "
-                      f"(see {self.log})", file=sys.stderr)
+                try:
+                    tail = self.log.read_text(errors="replace")[-2000:]
+                except OSError:
+                    tail = ""
+                print(f"warning: grading workers start as fresh processes: {exc}\n{tail}",
+                      file=sys.stderr)
         with errors.open("wb") as err:
             return subprocess.Popen([sys.executable, str(Path(__file__).resolve()),
                                      "_autograde", str(job_file)],
