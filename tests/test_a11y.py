@@ -131,14 +131,33 @@ FOCUSABLE_MATH_PROBE = """() => [...document.querySelectorAll(
   .filter((e) => e.tabIndex >= 0 && !(e.scrollWidth > e.clientWidth + 1)).length"""
 
 # The whole page, less what MathJax draws inside a formula (thousands of nodes per page
-# that only repeat the text colour; the formula's box itself is still audited). The
-# second theme changes colours only: there axe runs its colour-contrast rule alone.
-AXE_RUN = """(onlyContrast) => axe.run({exclude: [["mjx-math"], ["mjx-assistive-mml"]]},
-    Object.assign({resultTypes: ["violations"]},
-                  onlyContrast ? {runOnly: {type: "rule", values: ["color-contrast"]}} : {}))
-  .then((r) =>
-  r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.length, where: v.nodes.slice(0, 3).map((n) => n.target.join(" "))})))"""
+# that only repeat the text colour; the formula's box itself is still audited).
+# Which rules run where (``axe_mode``): a theme changes colours only, so in the second
+# theme axe runs its colour-contrast rule alone. Inside the article no colour depends on
+# the width of the screen (no width media query colours anything there:
+# ``test_no_width_dependent_colour_inside_the_article``), so at the narrow width the
+# article's contrast, measured at the wide one, is not measured again: there colour
+# contrast covers the page around the article (header, sidebars, buttons shown only on
+# a phone), and every other rule the whole page (what is shown, named and reachable
+# depends on the layout). Colour contrast is about half of axe's time on a long page.
+AXE_RUN = """(mode) => {
+  const skip = [["mjx-math"], ["mjx-assistive-mml"]];
+  const outside = [...skip, ["article.bd-article"]];
+  const contrast = {runOnly: {type: "rule", values: ["color-contrast"]}};
+  const noContrast = {rules: {"color-contrast": {enabled: false}}};
+  const runs = {
+    "all": [[skip, {}]],
+    "contrast": [[skip, contrast]],
+    "layout": [[skip, noContrast], [outside, contrast]],
+    "chrome-contrast": [[outside, contrast]],
+  }[mode];
+  // one axe.run at a time (axe refuses to run twice at once)
+  return runs.reduce((done, [exclude, options]) => done.then((found) =>
+      axe.run({exclude}, Object.assign({resultTypes: ["violations"]}, options))
+        .then((r) => found.concat(r.violations))), Promise.resolve([]))
+    .then((violations) => violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.length, where: v.nodes.slice(0, 3).map((n) => n.target.join(" "))})));
+}"""
 
 # pydata-sphinx-theme makes every box that scrolls a Tab stop (tabIndex 0, else -1)
 # 300 ms after the last layout change (e.g. MathJax typesetting): wait until it has.
@@ -157,6 +176,48 @@ THEME_SWITCH = """(theme) => {
       .map((a) => a.finished.catch(() => null))))
     .then(() => true);
 }"""
+
+
+# Every style rule inside a width media query (min-/max-width, whether it applies now
+# or not) that sets a colour or a background, and matches an element of the article.
+WIDTH_COLOUR_PROBE = """() => {
+  const article = document.querySelector("article.bd-article");
+  const found = [];
+  const visit = (rules, inWidth) => {
+    for (const rule of rules) {
+      if (rule instanceof CSSMediaRule) {
+        visit(rule.cssRules, inWidth || /width/.test(rule.media.mediaText));
+      } else if (rule.cssRules && !(rule instanceof CSSStyleRule)) {
+        visit(rule.cssRules, inWidth);
+      } else if (inWidth && rule instanceof CSSStyleRule) {
+        const st = rule.style;
+        if (!(st.color || st.backgroundColor || st.backgroundImage || st.background)) continue;
+        let hits = [];
+        try { hits = [...document.querySelectorAll(rule.selectorText)]; } catch (e) { continue; }
+        if (hits.some((el) => article && (article.contains(el) || el.contains(article))))
+          found.push(rule.selectorText.slice(0, 80));
+      }
+    }
+  };
+  for (const sheet of document.styleSheets) {
+    let rules;
+    try { rules = sheet.cssRules; } catch (e) { found.push("unreadable " + sheet.href); continue; }
+    visit(rules, false);
+  }
+  return found;
+}"""
+
+
+def axe_mode(width: int, theme: str, themes=THEMES) -> str:
+    """The axe rules for one variant (see ``AXE_RUN``). At the widest width:
+    ``"all"`` in the first theme, ``"contrast"`` (colour contrast alone) in the
+    others. Narrower: ``"layout"`` in the first theme (every rule but colour contrast,
+    and colour contrast outside the article), ``"chrome-contrast"`` in the others
+    (colour contrast outside the article)."""
+    first = theme == themes[0]
+    if width >= max(WIDTHS):
+        return "all" if first else "contrast"
+    return "layout" if first else "chrome-contrast"
 
 
 def axe_source() -> str:
@@ -221,7 +282,7 @@ class PageCheck:
             page.evaluate(THEME_SWITCH, theme)
             problems = out.setdefault(key, [])
             t0 = time.monotonic()
-            violations = page.evaluate(AXE_RUN, theme != self.themes[0])
+            violations = page.evaluate(AXE_RUN, axe_mode(width, theme, self.themes))
             self.timing["axe"] = self.timing.get("axe", 0.0) + time.monotonic() - t0
             for v in violations:
                 if v["impact"] in FAILING_IMPACTS:
@@ -304,6 +365,19 @@ def checker(browser, book_site):
 def test_page_accessible_fits_and_no_clipped_math(checker, name):
     problems = checker.result(name)
     assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)
+
+
+def test_no_width_dependent_colour_inside_the_article(offline_page, book_site):
+    """What lets the narrow width skip the article's colour contrast (see ``AXE_RUN``):
+    no width media query of any stylesheet colours an element of the article. Checked
+    on the longest page and on the home page; then a planted rule must be seen."""
+    page = offline_page().page
+    for name in ("book/activations/beyond", "book/how_to_use"):
+        page.goto(f"{book_site}/{name}.html", wait_until="load")
+        assert page.evaluate(WIDTH_COLOUR_PROBE) == [], name
+    page.add_style_tag(content="@media (max-width: 500px) { article.bd-article p "
+                               "{ color: #999; } }")
+    assert page.evaluate(WIDTH_COLOUR_PROBE) == ["article.bd-article p"]
 
 
 def test_only_links_and_controls_are_tab_stops(offline_page, book_site):

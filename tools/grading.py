@@ -556,6 +556,13 @@ def _make_robust_execute():
         After ``max_restarts`` restarts or ``notebook_budget`` seconds the
         remaining cells get a ``NotRun`` error. Every such error is a zero for
         a test cell (nbgrader's rule: a test cell with an error output scores 0).
+
+        ``timeout`` bounds the cells that run the student's answer (nbgrader's
+        solution and test cells). The course's own cells (imports, data, figures),
+        and every cell replayed after a restart (it finished once already), get at
+        least ``course_cell_timeout``: they terminate, and on a loaded machine an
+        import can take longer than a tight ``timeout``, which would turn a correct
+        answer into a zero. The notebook budget still bounds everything.
         """
 
         interrupt_on_timeout = Bool(False).tag(config=True)
@@ -567,6 +574,18 @@ def _make_robust_execute():
                                    ).tag(config=True)
         notebook_budget = Integer(0, help="seconds for the whole notebook; 0: 20 x timeout"
                                   ).tag(config=True)
+        course_cell_timeout = Integer(60, help="the least time a course cell or a replayed "
+                                      "cell gets, seconds").tag(config=True)
+        _replaying = False
+
+        def _get_timeout(self, cell):
+            timeout = super()._get_timeout(cell)
+            if timeout is None or cell is None:
+                return timeout
+            meta = cell.get("metadata", {}).get("nbgrader") or {}
+            if self._replaying or not (meta.get("solution") or meta.get("grade")):
+                return max(timeout, self.course_cell_timeout)
+            return timeout
 
         def _run_all(self, cells, deadline):
             pending = [i for i, c in enumerate(cells) if c.cell_type == "code"]
@@ -581,12 +600,15 @@ def _make_robust_execute():
                     self.wait_for_reply(self.kc.kernel_info())
                     failure = None
                     for j in list(done):                       # replay after a restart
+                        self._replaying = True
                         try:
                             self.execute_cell(copy.deepcopy(cells[j]), j, store_history=True)
                         except (CellTimeoutError, DeadKernelError) as exc:
                             done.remove(j)                     # never replay it again
                             failure = exc
                             break
+                        finally:
+                            self._replaying = False
                     while failure is None and pending:
                         j = pending[0]
                         if time.monotonic() > deadline:
@@ -599,7 +621,8 @@ def _make_robust_execute():
                         except CellTimeoutError as exc:
                             cells[j].outputs.append(_error_output(
                                 "CellTimeoutError", f"the cell did not finish within "
-                                f"{self.timeout} s (an endless loop?); the kernel was restarted"))
+                                f"{self._get_timeout(cells[j])} s (an endless loop?); the "
+                                f"kernel was restarted"))
                             failure = exc
                         except DeadKernelError as exc:
                             cells[j].outputs.append(_error_output(
