@@ -539,8 +539,15 @@ def test_built_book_has_no_hidden_tests_and_collapses_solutions(built_book):
 # The execution step's bounds, on tiny notebooks (no course directory needed)
 # ---------------------------------------------------------------------------
 
-def _robust_run(cells: list[str], tmp_path: Path, **options):
+def _robust_run(cells: list[str], tmp_path: Path, student: set[int] | None = None,
+                **options):
+    """Run ``cells``; those whose index is in ``student`` (default: all) are nbgrader
+    solution cells (the per-cell ``timeout`` holds), the others course cells."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    for i, cell in enumerate(nb.cells):
+        if student is None or i in student:
+            cell.metadata["nbgrader"] = {"solution": True, "grade": False,
+                                         "grade_id": f"c{i}", "locked": False}
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     executor = grading.robust_execute()(**options)
@@ -561,6 +568,19 @@ def test_robust_execute_keeps_state_across_a_restart(tmp_path):
              "assert x + 1 == 42"]
     errors = _robust_run(cells, tmp_path, timeout=3)
     assert errors == [[], ["DeadKernelError"], [], ["CellTimeoutError"], []]
+
+
+def test_course_cells_and_replays_get_the_course_cell_timeout(tmp_path):
+    """A slow course cell (an import on a loaded machine) is not a student's endless
+    loop: it gets ``course_cell_timeout``; a student's cell as slow does not, and
+    neither does a course cell slower than the floor."""
+    cells = ["import time; time.sleep(3); x = 1",            # course cell: 3 s < 8 s
+             "time.sleep(3)",                                  # student cell: 3 s > 1 s
+             "assert x == 1",                                  # state replayed after it
+             "time.sleep(30)"]                                 # course cell past the floor
+    errors = _robust_run(cells, tmp_path, student={1}, timeout=1, course_cell_timeout=8,
+                         notebook_budget=120)
+    assert errors == [[], ["CellTimeoutError"], [], ["CellTimeoutError"]]
 
 
 def test_robust_execute_respects_the_notebook_budget(tmp_path):
