@@ -4,12 +4,17 @@
 each zip is unpacked into an empty folder; the first kit's README set-up block is
 run, line by line as written (venv, `pip install` of the wheel with its extras,
 JupyterLab), in a fresh environment outside the repository, shared by this module;
-every released notebook of every kit then runs in a kernel of that environment:
+every released notebook of every kit then runs, once, in a kernel of that
+environment, as released, with two cells added after each coding exercise (its
+stub, its self-check and its hidden-test cell): the book's reference solution and
+the self-check again. So in one run, at the very state a student has there:
 
 * as released: the only errors are `NotImplementedError`s, each in a cell that
   uses a stubbed function, and every visible test of a coding exercise has one;
-* with the book's reference solutions pasted into the stubs: no error at all,
-  and every self-check says "correct".
+* with the book's reference solution typed in: the self-check says "correct",
+  and no cell after it has an error.
+
+(Exercises close their chapters: only the recap cells run after an exercise.)
 """
 
 from __future__ import annotations
@@ -155,42 +160,70 @@ def _start(python: Path, jobs: list[tuple[Path, Path]], jobs_file: Path) -> subp
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+SOLVED = "lk_kit_solved"          # metadata key of the cells the test adds
+
+
 @pytest.fixture(scope="module")
 def executed(kits, student_python, tmp_path_factory):
-    """Every released notebook run twice at once: as released, and with the book's solutions.
+    """Every released notebook run once, as released, with each exercise solved after
+    its own cells (see the module docstring).
 
-    Returns ``{"stub": [(released path, executed nb)], "solved": [...]}``; a last probe
-    cell records the kernel's interpreter and where ``lecture_kit`` came from.
+    Returns ``[(released path, executed nb)]``; the added cells carry
+    ``metadata[SOLVED] = True``; a last probe cell records the kernel's interpreter
+    and where ``lecture_kit`` came from.
     """
     work = tmp_path_factory.mktemp("executed")
-    plans, procs = {}, {}
-    for kind in ("stub", "solved"):
-        plans[kind] = []
-        for src in _notebooks(kits):
-            staged = src.with_name(f"_{kind}_{src.name}")
-            _with_probe(src, staged, solutions=(kind == "solved"))
-            plans[kind].append((src, staged, work / f"{src.stem}.{kind}.ipynb"))
-        procs[kind] = _start(student_python, [(s, o) for _, s, o in plans[kind]],
-                             work / f"{kind}.json")
-    results = {}
-    for kind, proc in procs.items():
+    plan = []
+    for src in _notebooks(kits):
+        staged = src.with_name(f"_staged_{src.name}")
+        _with_solutions_after_exercises(src, staged)
+        plan.append((src, staged, work / f"{src.stem}.ipynb"))
+    # two runners (two cores), the notebooks dealt out in turn
+    procs = [_start(student_python, [(s, o) for _, s, o in plan[k::2]], work / f"jobs{k}.json")
+             for k in range(2)]
+    for proc in procs:
         out, err = proc.communicate(timeout=3600)
-        assert proc.returncode == 0, f"{kind} run failed:\n{out}\n{err}"
+        assert proc.returncode == 0, f"run failed:\n{out}\n{err}"
         print(out)
-        results[kind] = [(src, nbformat.read(o, as_version=4)) for src, _, o in plans[kind]]
-    return results
+    return [(src, nbformat.read(o, as_version=4)) for src, _, o in plan]
 
 
-def _with_probe(src: Path, dst: Path, solutions: bool) -> None:
+def _with_solutions_after_exercises(src: Path, dst: Path) -> None:
+    """Copy ``src`` to ``dst`` with, after each coding exercise's block (its solution
+    cell and the nbgrader test cells that follow it), the book's reference solution
+    and a copy of the block's self-check cells, marked ``metadata[SOLVED]``."""
     nb = nbformat.read(src, as_version=4)
-    if solutions:
-        book = _book_cells(src.stem)
-        for cell in nb.cells:
-            gid = _meta(cell).get("grade_id")
-            if cell.cell_type == "code" and _meta(cell).get("solution") and gid:
-                cell.source = book[gid].source
+    book = _book_cells(src.stem)
+    cells, block = [], None
+    for cell in nb.cells + [None]:
+        in_block = (cell is not None and block is not None and cell.cell_type == "code"
+                    and _meta(cell).get("grade") and not _meta(cell).get("solution"))
+        if block is not None and not in_block:
+            solution, checks = block
+            cells.append(_solved(book[_meta(solution)["grade_id"]].source))
+            cells.extend(_solved(c.source) for c in checks if _is_self_check(c))
+            block = None
+        if cell is None:
+            break
+        cells.append(cell)
+        if in_block:
+            block[1].append(cell)
+        elif cell.cell_type == "code" and _meta(cell).get("solution"):
+            block = (cell, [])
+    nb.cells = cells
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     nbformat.write(nb, dst)
+
+
+def _solved(source: str):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata[SOLVED] = True
+    return cell
+
+
+def _is_self_check(cell) -> bool:
+    last = [ln for ln in cell.source.strip().splitlines() if ln.strip()]
+    return bool(last) and last[-1].startswith("check.")
 
 
 def _errors(cell) -> list[str]:
@@ -238,12 +271,16 @@ def _uses(source: str, names: set[str]) -> bool:
 
 def test_released_notebooks_run_with_their_stubs(executed, student_python):
     problems = []
-    for src, nb in executed["stub"]:
+    for src, nb in executed:
         _check_probe(nb, student_python)
         stubs = _stub_names(nb)
         assert stubs, f"{src.name}: no stubbed function found"
+        solved = False
         for i, cell in enumerate(nb.cells[:-1]):
             if cell.cell_type != "code":
+                continue
+            if cell.metadata.get(SOLVED):
+                solved = True
                 continue
             errors = _errors(cell)
             m = _meta(cell)
@@ -252,30 +289,30 @@ def test_released_notebooks_run_with_their_stubs(executed, student_python):
             if visible_test and errors != ["NotImplementedError"]:
                 problems.append(f"{src.name} cell {i} ({m['grade_id']}): visible tests should "
                                 f"stop with NotImplementedError, got {errors}")
-            elif errors and (errors != ["NotImplementedError"]
+            elif errors and (solved or errors != ["NotImplementedError"]
                              or not _uses(cell.source, stubs)):
                 problems.append(f"{src.name} cell {i}: unexpected {errors} "
-                                f"(uses a stub: {_uses(cell.source, stubs)})")
+                                f"(uses a stub: {_uses(cell.source, stubs)}; after a "
+                                f"solution: {solved})")
     assert not problems, "\n".join(problems)
 
 
 def test_released_notebooks_with_reference_solutions_are_all_correct(executed, student_python):
     problems, checks = [], 0
-    for src, nb in executed["solved"]:
+    for src, nb in executed:
         _check_probe(nb, student_python)
         for i, cell in enumerate(nb.cells[:-1]):
-            if cell.cell_type != "code":
+            if cell.cell_type != "code" or not cell.metadata.get(SOLVED):
                 continue
             if _errors(cell):
                 problems.append(f"{src.name} cell {i}: {_errors(cell)}")
-            last = [ln for ln in cell.source.strip().splitlines() if ln.strip()]
-            if last and last[-1].startswith("check."):
+            if _is_self_check(cell):
                 checks += 1
                 if "] correct:" not in _text(cell):
                     problems.append(f"{src.name} cell {i}: the self-check did not say "
                                     f"correct: {_text(cell)[-300:]!r}")
     assert not problems, "\n".join(problems)
     # one self-check per coding exercise of the book
-    n_code = sum(1 for src, _ in executed["solved"] for c in _book_cells(src.stem).values()
+    n_code = sum(1 for src, _ in executed for c in _book_cells(src.stem).values()
                  if c.cell_type == "code" and _meta(c).get("solution"))
     assert checks == n_code > 0
