@@ -229,8 +229,10 @@ def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = No
     Before drawing, the figure is made legible as the explorers' frames are
     (:mod:`lecture_kit.frames`): texts smaller than :data:`MIN_FONT_CSS_PX` at
     the natural size are raised to it and a legend covering data moves to a
-    free corner. What is still hard to read (clipped text, overlapping titles,
-    a legend over data) is listed in ``layout_problems`` of the result. The
+    free corner, or, if every corner covers data, to the right of its axes
+    (where the constrained layout makes room). What is still hard to read
+    (clipped text, overlapping titles, a legend over data) is listed in
+    ``layout_problems`` of the result. The
     PNG is stored with a 256-colour palette (a third of the bytes).
 
     >>> fig, ax = subplots()
@@ -252,6 +254,7 @@ def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = No
     css_dpi = dpi or fig.dpi
     frames.enforce_min_font(fig, MIN_FONT_CSS_PX * 72.0 / css_dpi)
     frames.place_legends(fig)
+    _legends_off_the_data(fig)
     old_dpi = fig.dpi
     fig.set_dpi(css_dpi * pixel_ratio)
     try:
@@ -263,6 +266,24 @@ def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = No
     return FigureDisplay(_palette_png(rgba), alt=alt, caption=caption, result=result,
                          pixel_ratio=pixel_ratio, layout_problems=problems,
                          smallest_text_px=smallest)
+
+
+def _legends_off_the_data(fig) -> None:
+    """Move a legend that covers data wherever it sits inside its axes to the
+    right of the axes (the layout engine makes room for it)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from .frames import _legend_cover
+
+    renderer = None
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        renderer = renderer or FigureCanvasAgg(fig).get_renderer()
+        if _legend_cover(ax, legend.get_window_extent(renderer), renderer):
+            legend.set_loc("upper left")
+            legend.set_bbox_to_anchor((1.02, 1.0), transform=ax.transAxes)
 
 
 def _rasterize_rgba(fig):

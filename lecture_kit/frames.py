@@ -217,7 +217,10 @@ def _legend_cover(ax, box, renderer) -> int:
         inside += int(np.count_nonzero(
             (xy[:, 0] > box.x0) & (xy[:, 0] < box.x1)
             & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1)))
+    spans = (ax.get_xaxis_transform(which="grid"), ax.get_yaxis_transform(which="grid"))
     for patch in ax.patches:
+        if any(patch.get_data_transform() is t for t in spans):
+            continue  # axvspan/axhspan: a shaded band, not data
         if isinstance(patch, Rectangle) and patch.get_visible() and patch.get_height():
             pb = patch.get_window_extent(renderer)
             if pb.overlaps(box) and pb.height > 1:

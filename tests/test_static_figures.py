@@ -157,20 +157,38 @@ def test_small_fonts_are_raised_and_a_planted_small_font_is_caught():
     assert any("smallest text 5.5" in p for p in figure_problems(html))
 
 
-def test_a_legend_over_the_data_moves_or_is_reported():
-    # the legend starts over both lines; show() moves it to a free corner
-    shown = figures.show(_line_figure(legend_loc="center"), alt="Two lines.", result="x")
-    assert shown.layout_problems == []
-    # where no corner is free, the problem is reported and the check sees it
-    fig, ax = figures.subplots()
+def _crowded(layout="constrained"):
+    fig = figures.new_figure(layout=layout)
+    ax = fig.subplots()
+    figures.style_axes(ax)
     x = np.linspace(0, 1, 200)
     for y0 in np.linspace(0.02, 0.98, 25):
         ax.plot(x, np.full_like(x, y0), label=f"{y0:.2f}" if y0 < 0.1 else None)
     ax.set_ylim(0, 1)
     ax.legend()
+    return fig, ax
+
+
+def test_a_legend_over_the_data_moves_off_it_or_is_reported():
+    # the legend starts over both lines; show() moves it to a free corner
+    shown = figures.show(_line_figure(legend_loc="center"), alt="Two lines.", result="x")
+    assert shown.layout_problems == []
+    # no corner is free: the legend goes to the right of the axes
+    fig, ax = _crowded()
     crowded = figures.show(fig, alt="Lines everywhere.", result="x")
-    assert any("covers" in p for p in crowded.layout_problems)
-    assert any("covers" in p for p in figure_problems(crowded._repr_html_()))
+    assert crowded.layout_problems == []
+    renderer = fig.canvas.get_renderer()
+    assert ax.get_legend().get_window_extent(renderer).x0 > ax.bbox.x1
+    # without a layout engine to make room, it is cut by the figure edge: reported
+    fig, ax = _crowded(layout=None)
+    cut = figures.show(fig, alt="Lines everywhere.", result="x")
+    assert any("clipped" in p for p in cut.layout_problems), cut.layout_problems
+    assert any("clipped" in p for p in figure_problems(cut._repr_html_()))
+    # a legend over the data as show() reports it is caught too
+    html = figures.show(_line_figure(), alt="Two lines.", result="x")._repr_html_()
+    planted = html.replace(' style=', ' data-lk-layout="the legend of &#x27;x&#x27; covers '
+                           '3 data points" style=', 1)
+    assert any("covers 3 data points" in p for p in figure_problems(planted))
 
 
 def test_page_weight_counts_local_images(tmp_path):
