@@ -135,6 +135,12 @@ def _palette_png(rgba, colors: int = 256) -> bytes:
     rgb = np.rint(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
     image = Image.fromarray(np.ascontiguousarray(rgb)).quantize(
         colors=colors, method=Image.Quantize.FASTOCTREE)
+    # the quantizer averages the white background to (254, 254, 254): keep it white
+    palette = image.getpalette()
+    lightest = max(range(len(palette) // 3), key=lambda i: sum(palette[3 * i: 3 * i + 3]))
+    if sum(palette[3 * lightest: 3 * lightest + 3]) >= 3 * 250:
+        palette[3 * lightest: 3 * lightest + 3] = [255, 255, 255]
+        image.putpalette(palette)
     buf = io.BytesIO()
     image.save(buf, format="png", optimize=True)
     return buf.getvalue()

@@ -79,7 +79,7 @@ def _visible_texts(fig):
             continue
         texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
         for axis in (ax.xaxis, ax.yaxis):
-            if not axis.get_visible():
+            if not axis.get_visible() or not ax.axison:  # ax.axis("off") hides them
                 continue
             texts += [axis.label, axis.offsetText]
             for tick in axis._update_ticks():

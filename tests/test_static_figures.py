@@ -135,6 +135,12 @@ def test_a_shown_figure_passes_and_keeps_its_css_size():
     # the displayed size at ratio 1 is the same: only the density changed
     one = figures.show(_line_figure(), alt="Two lines.", result="x", pixel_ratio=1)
     assert png_size(one.png) == (700, 320) and (one.width, one.height) == (700, 320)
+    # the palette keeps the background exactly white (the page's own white)
+    import io
+
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(shown.png)).convert("RGB").getpixel((1, 1)) == (255, 255, 255)
     # Jupyter gets the CSS size with the PNG
     data, meta = shown._repr_png_()
     assert data == shown.png and meta == {"width": 700, "height": 320}
@@ -167,6 +173,16 @@ def _crowded(layout="constrained"):
     ax.set_ylim(0, 1)
     ax.legend()
     return fig, ax
+
+
+def test_hidden_axes_have_no_clipped_tick_labels():
+    # a drawing with ax.axis("off") (the computation graphs): its tick labels are not drawn
+    fig, ax = figures.subplots()
+    ax.set_xlim(-3, 3)
+    ax.set_position([-0.1, -0.1, 1.2, 1.2])
+    ax.axis("off")
+    ax.text(0, 0.5, "a box")
+    assert figures.show(fig, alt="A drawing.", result="x").layout_problems == []
 
 
 def test_a_legend_over_the_data_moves_off_it_or_is_reported():
