@@ -279,7 +279,7 @@ def _legends_off_the_data(fig) -> None:
     right of the axes (the layout engine makes room for it)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from .frames import _legend_cover
+    from .frames import legend_covers
 
     renderer = None
     for ax in fig.axes:
@@ -287,7 +287,7 @@ def _legends_off_the_data(fig) -> None:
         if legend is None or not legend.get_visible():
             continue
         renderer = renderer or FigureCanvasAgg(fig).get_renderer()
-        if _legend_cover(ax, legend.get_window_extent(renderer), renderer):
+        if legend_covers(ax, renderer):
             legend.set_loc("upper left")
             legend.set_bbox_to_anchor((1.02, 1.0), transform=ax.transAxes)
 

@@ -16,7 +16,7 @@ import io
 
 import numpy as np
 
-__all__ = ["MIN_FONT_CSS_PT", "enforce_min_font", "pop_suptitle", "rasterize", "smallest_text_px", "panel_extents", "panel_cuts", "cut_problems", "layout_problems", "place_legends", "encode_frames", "compact_png"]
+__all__ = ["MIN_FONT_CSS_PT", "enforce_min_font", "pop_suptitle", "rasterize", "smallest_text_px", "panel_extents", "panel_cuts", "cut_problems", "layout_problems", "place_legends", "legend_covers", "encode_frames", "compact_png"]
 
 
 #: Smallest text of an explorer frame, in CSS points once shown at its natural size
@@ -195,6 +195,14 @@ def place_legends(fig) -> None:
             if covered == 0:
                 break
         legend.set_loc(best[1])
+
+
+def legend_covers(ax, renderer) -> int:
+    """How many data points the legend of ``ax`` covers where it is now (0: none, or no legend)."""
+    legend = ax.get_legend()
+    if legend is None or not legend.get_visible():
+        return 0
+    return _legend_cover(ax, legend.get_window_extent(renderer), renderer)
 
 
 def _legend_cover(ax, box, renderer) -> int:
