@@ -27,6 +27,8 @@ __all__ = [
     "style_axes",
     "target_axes",
     "figure_to_png",
+    "PIXEL_RATIO",
+    "MIN_FONT_CSS_PX",
     "show",
     "FigureDisplay",
     "Figure",
@@ -108,20 +110,71 @@ def figure_to_png(fig: Figure, dpi: int | None = None) -> bytes:
     return buf.getvalue()
 
 
+#: Device pixels per CSS pixel of a figure shown by :func:`show`: sharp on high-DPI
+#: screens (phones, laptops), shown at the same size as at ratio 1.
+PIXEL_RATIO = 2
+
+#: Smallest text of a figure shown by :func:`show`, in CSS pixels at its natural
+#: size (12 px = 9 CSS pt, the explorers' minimum); smaller fonts are raised to it.
+MIN_FONT_CSS_PX = 12.0
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels, read from the PNG header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG image")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _palette_png(rgba, colors: int = 256) -> bytes:
+    """A palette PNG of RGBA pixels over white: about a third of the bytes, same look."""
+    from PIL import Image
+
+    rgba = np.asarray(rgba, dtype=np.float64)
+    alpha = rgba[..., 3:4] / 255.0
+    rgb = np.rint(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    image = Image.fromarray(np.ascontiguousarray(rgb)).quantize(
+        colors=colors, method=Image.Quantize.FASTOCTREE)
+    # the quantizer averages the white background to (254, 254, 254): keep it white
+    palette = image.getpalette()
+    lightest = max(range(len(palette) // 3), key=lambda i: sum(palette[3 * i: 3 * i + 3]))
+    if sum(palette[3 * lightest: 3 * lightest + 3]) >= 3 * 250:
+        palette[3 * lightest: 3 * lightest + 3] = [255, 255, 255]
+        image.putpalette(palette)
+    buf = io.BytesIO()
+    image.save(buf, format="png", optimize=True)
+    return buf.getvalue()
+
+
 class FigureDisplay:
     """A rendered figure with its alternative text, for notebooks and the book.
 
     In Jupyter and in the HTML book it shows as an ``<img>`` element whose
     ``alt`` attribute describes the figure for readers who cannot see it.
+    The PNG holds ``pixel_ratio`` device pixels per CSS pixel; the element's
+    ``width`` and ``height`` are its CSS size (the PNG's size / ``pixel_ratio``).
+    ``layout_problems`` lists what :func:`show` found hard to read (clipped
+    text, overlapping titles, a legend over data) and ``smallest_text_px`` the
+    smallest font in CSS pixels; both go into the HTML (``data-lk-*``) for the
+    book's tests.
     """
 
     def __init__(self, png: bytes, alt: str, caption: str | None = None,
-                 result: str | None = None):
+                 result: str | None = None, pixel_ratio: int = 1,
+                 layout_problems=(), smallest_text_px: float | None = None):
         if not alt or not alt.strip():
             raise ValueError("alt text is required: describe what the figure shows")
         if result is not None and not result.strip():
             raise ValueError("result is empty: state what the figure finds, or leave it out")
+        if isinstance(pixel_ratio, bool) or not isinstance(pixel_ratio, int) or pixel_ratio < 1:
+            raise ValueError(f"pixel_ratio must be a positive integer, got {pixel_ratio!r}")
         self.png = png
+        self.pixel_ratio = pixel_ratio
+        w, h = _png_size(png)
+        #: size in CSS pixels
+        self.width, self.height = -(-w // pixel_ratio), -(-h // pixel_ratio)
+        self.layout_problems = list(layout_problems)
+        self.smallest_text_px = smallest_text_px
         self.result = None if result is None else result.strip()
         # the alternative text is what the figure shows, then what it finds
         self.alt = alt.strip() if self.result is None else f"{alt.strip()} {self.result}"
@@ -131,24 +184,32 @@ class FigureDisplay:
         data = base64.b64encode(self.png).decode("ascii")
         result = ("" if self.result is None
                   else f' data-lk-result="{_html.escape(self.result, quote=True)}"')
+        extra = f' data-lk-ratio="{self.pixel_ratio}"'
+        if self.smallest_text_px is not None:
+            extra += f' data-lk-font-px="{self.smallest_text_px:g}"'
+        if self.layout_problems:
+            extra += (' data-lk-layout="'
+                      + _html.escape("; ".join(self.layout_problems), quote=True) + '"')
         img = (
             f'<img class="lk-figure" src="data:image/png;base64,{data}" '
-            f'alt="{_html.escape(self.alt, quote=True)}"{result} style="max-width:100%">'
+            f'alt="{_html.escape(self.alt, quote=True)}"{result} width="{self.width}" '
+            f'height="{self.height}"{extra} style="max-width:100%;height:auto">'
         )
         if self.caption:
             cap = _html.escape(self.caption)
             return f'<figure class="lk-figure">{img}<figcaption>{cap}</figcaption></figure>'
         return img
 
-    def _repr_png_(self) -> bytes:
-        return self.png
+    def _repr_png_(self):
+        # Jupyter shows the PNG at its CSS size (sharp on high-DPI screens)
+        return self.png, {"width": self.width, "height": self.height}
 
     def __repr__(self) -> str:
         return f"<figure: {self.alt}>"
 
 
 def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = None,
-         result: str | None = None):
+         result: str | None = None, pixel_ratio: int = PIXEL_RATIO):
     """Return a displayable version of ``fig`` carrying its alternative text.
 
     Parameters
@@ -161,23 +222,84 @@ def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = No
     caption : str, optional
         A visible caption under the figure.
     dpi : int, optional
-        Resolution; defaults to the figure's own.
+        CSS pixels per inch of the shown figure; defaults to the figure's own.
     result : str, optional
         What the figure finds, e.g. "The gradient reaching layer 1 is 1e-9 of the
         last layer's." It ends the alternative text; compute the numbers it cites
         (an f-string) rather than typing them. Every figure of the book states one
         (``tests/test_a11y.py``); in HTML it is also the ``data-lk-result`` attribute.
+    pixel_ratio : int
+        Device pixels per CSS pixel (default :data:`PIXEL_RATIO`): the PNG is drawn
+        at ``dpi * pixel_ratio`` and shown at the size it has at ``dpi``.
+
+    Before drawing, the figure is made legible as the explorers' frames are
+    (:mod:`lecture_kit.frames`): texts smaller than :data:`MIN_FONT_CSS_PX` at
+    the natural size are raised to it and a legend covering data moves to a
+    free corner, or, if every corner covers data, to the right of its axes
+    (where the constrained layout makes room). What is still hard to read
+    (clipped text, overlapping titles, a legend over data) is listed in
+    ``layout_problems`` of the result. The
+    PNG is stored with a 256-colour palette (a third of the bytes).
 
     >>> fig, ax = subplots()
-    >>> show(fig, alt="A line.", result="It rises by 2 per step.").alt
+    >>> shown = show(fig, alt="A line.", result="It rises by 2 per step.")
+    >>> shown.alt
     'A line. It rises by 2 per step.'
+    >>> (shown.width, shown.height, shown.pixel_ratio)
+    (700, 320, 2)
 
     Returns
     -------
     FigureDisplay
         Put it last in a notebook cell to display it.
     """
-    return FigureDisplay(figure_to_png(fig, dpi=dpi), alt=alt, caption=caption, result=result)
+    from . import frames
+
+    if isinstance(pixel_ratio, bool) or not isinstance(pixel_ratio, int) or pixel_ratio < 1:
+        raise ValueError(f"pixel_ratio must be a positive integer, got {pixel_ratio!r}")
+    css_dpi = dpi or fig.dpi
+    frames.enforce_min_font(fig, MIN_FONT_CSS_PX * 72.0 / css_dpi)
+    frames.place_legends(fig)
+    _legends_off_the_data(fig)
+    old_dpi = fig.dpi
+    fig.set_dpi(css_dpi * pixel_ratio)
+    try:
+        rgba, renderer = _rasterize_rgba(fig)
+        problems = frames.layout_problems(fig, renderer)
+        smallest = frames.smallest_text_px(fig, pixel_ratio)
+    finally:
+        fig.set_dpi(old_dpi)
+    return FigureDisplay(_palette_png(rgba), alt=alt, caption=caption, result=result,
+                         pixel_ratio=pixel_ratio, layout_problems=problems,
+                         smallest_text_px=smallest)
+
+
+def _legends_off_the_data(fig) -> None:
+    """Move a legend that covers data wherever it sits inside its axes to the
+    right of the axes (the layout engine makes room for it)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from .frames import legend_covers
+
+    renderer = None
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        renderer = renderer or FigureCanvasAgg(fig).get_renderer()
+        if legend_covers(ax, renderer):
+            legend.set_loc("upper left")
+            legend.set_bbox_to_anchor((1.02, 1.0), transform=ax.transAxes)
+
+
+def _rasterize_rgba(fig):
+    """Draw ``fig`` with Agg at its dpi; return its RGBA pixels and the renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy(), renderer
 
 
 def target_axes(target, n: int, *, width: float, height: float, ncols: int | None = None):

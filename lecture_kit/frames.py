@@ -16,7 +16,7 @@ import io
 
 import numpy as np
 
-__all__ = ["MIN_FONT_CSS_PT", "enforce_min_font", "pop_suptitle", "rasterize", "smallest_text_px", "panel_extents", "panel_cuts", "cut_problems", "layout_problems", "place_legends", "encode_frames", "compact_png"]
+__all__ = ["MIN_FONT_CSS_PT", "enforce_min_font", "pop_suptitle", "rasterize", "smallest_text_px", "panel_extents", "panel_cuts", "cut_problems", "layout_problems", "place_legends", "legend_covers", "encode_frames", "compact_png"]
 
 
 #: Smallest text of an explorer frame, in CSS points once shown at its natural size
@@ -79,7 +79,7 @@ def _visible_texts(fig):
             continue
         texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
         for axis in (ax.xaxis, ax.yaxis):
-            if not axis.get_visible():
+            if not axis.get_visible() or not ax.axison:  # ax.axis("off") hides them
                 continue
             texts += [axis.label, axis.offsetText]
             for tick in axis._update_ticks():
@@ -197,6 +197,14 @@ def place_legends(fig) -> None:
         legend.set_loc(best[1])
 
 
+def legend_covers(ax, renderer) -> int:
+    """How many data points the legend of ``ax`` covers where it is now (0: none, or no legend)."""
+    legend = ax.get_legend()
+    if legend is None or not legend.get_visible():
+        return 0
+    return _legend_cover(ax, legend.get_window_extent(renderer), renderer)
+
+
 def _legend_cover(ax, box, renderer) -> int:
     """How many data points (sampled along lines, markers, bars) lie inside ``box``."""
     from matplotlib.patches import Rectangle
@@ -217,7 +225,10 @@ def _legend_cover(ax, box, renderer) -> int:
         inside += int(np.count_nonzero(
             (xy[:, 0] > box.x0) & (xy[:, 0] < box.x1)
             & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1)))
+    spans = (ax.get_xaxis_transform(which="grid"), ax.get_yaxis_transform(which="grid"))
     for patch in ax.patches:
+        if any(patch.get_data_transform() is t for t in spans):
+            continue  # axvspan/axhspan: a shaded band, not data
         if isinstance(patch, Rectangle) and patch.get_visible() and patch.get_height():
             pb = patch.get_window_extent(renderer)
             if pb.overlaps(box) and pb.height > 1:
