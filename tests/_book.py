@@ -238,6 +238,56 @@ class SharedBrowser:
 # The audit of one page of the book
 # ---------------------------------------------------------------------------
 
+def completeness_problems(offline: "OfflinePage", response) -> list[str]:
+    """What :class:`PageAudit` checks on a page that is loading or loaded in
+    ``offline`` (``response``: its navigation's): HTTP 200; no request left
+    127.0.0.1 (they are blocked and recorded); MathJax typeset every math element
+    and no raw TeX delimiter is left; no console error outside the allow-list;
+    every image has alternative text. Waits on the ``load`` event, MathJax's
+    promise, ``document.fonts.ready`` and every image's ``complete``. The page
+    audit of ``tests/test_a11y.py`` calls it on its own first load of each page.
+    """
+    page, problems = offline.page, []
+    if response is None or response.status != 200:
+        problems.append(f"HTTP status {None if response is None else response.status}")
+    page.wait_for_load_state("load")
+    n_math = page.locator(".math").count()
+    if n_math:
+        try:
+            wait_for_mathjax(page)
+        except MathJaxMissing as exc:
+            problems.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - reported as a problem
+            problems.append(f"MathJax never finished typesetting: {type(exc).__name__}")
+        typeset = page.locator(".math mjx-container").count()
+        if typeset < n_math:
+            problems.append(f"only {typeset} of {n_math} math elements typeset by MathJax")
+        raw = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.math'))"
+            ".filter(e => /\\$\\$|\\\\\\(|\\\\\\[/.test(e.innerText)).length"
+        )
+        if raw:
+            problems.append(f"{raw} math elements still show raw TeX delimiters")
+    # Explicit signals instead of Playwright's "networkidle" (discouraged by
+    # Playwright, and seen never to fire here with routing on): every font
+    # the page uses is loaded, and every image has finished (or failed).
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
+    missing_alt = page.evaluate(
+        "() => Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim())"
+        ".map(i => (i.getAttribute('src') || '').slice(0, 60))"
+    )
+    if missing_alt:
+        problems.append(f"images without alt text: {missing_alt}")
+    if offline.external:
+        problems.append("requests outside 127.0.0.1 were attempted: "
+                        f"{sorted(set(offline.external))}")
+    bad_console = offline.unexpected_console_errors()
+    if bad_console:
+        problems.append(f"console errors: {bad_console}")
+    return problems
+
+
 class PageAudit:
     """Audit one page in two halves, so that pages can load concurrently.
 
@@ -275,44 +325,7 @@ class PageAudit:
 
     def _check(self) -> None:
         page, problems = self.offline.page, self.problems
-        response = self.response
-        if response is None or response.status != 200:
-            problems.append(f"HTTP status {None if response is None else response.status}")
-        page.wait_for_load_state("load")
-        n_math = page.locator(".math").count()
-        if n_math:
-            try:
-                wait_for_mathjax(page)
-            except MathJaxMissing as exc:
-                problems.append(str(exc))
-            except Exception as exc:  # noqa: BLE001 - reported as a problem
-                problems.append(f"MathJax never finished typesetting: {type(exc).__name__}")
-            typeset = page.locator(".math mjx-container").count()
-            if typeset < n_math:
-                problems.append(f"only {typeset} of {n_math} math elements typeset by MathJax")
-            raw = page.evaluate(
-                "() => Array.from(document.querySelectorAll('.math'))"
-                ".filter(e => /\\$\\$|\\\\\\(|\\\\\\[/.test(e.innerText)).length"
-            )
-            if raw:
-                problems.append(f"{raw} math elements still show raw TeX delimiters")
-        # Explicit signals instead of Playwright's "networkidle" (discouraged by
-        # Playwright, and seen never to fire here with routing on): every font
-        # the page uses is loaded, and every image has finished (or failed).
-        page.evaluate("() => document.fonts.ready.then(() => true)")
-        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
-        missing_alt = page.evaluate(
-            "() => Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim())"
-            ".map(i => (i.getAttribute('src') || '').slice(0, 60))"
-        )
-        if missing_alt:
-            problems.append(f"images without alt text: {missing_alt}")
-        if self.offline.external:
-            problems.append("requests outside 127.0.0.1 were attempted: "
-                            f"{sorted(set(self.offline.external))}")
-        bad_console = self.offline.unexpected_console_errors()
-        if bad_console:
-            problems.append(f"console errors: {bad_console}")
+        problems += completeness_problems(self.offline, self.response)
         if self.screenshot is not None and (problems or SCREENSHOT_ALL):
             self.screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(self.screenshot), full_page=True)

@@ -2,7 +2,12 @@
 
 For each page of the book, in the run's one Chromium with the network blocked
 (``_book.OfflinePage``), and in each of the four variants (the page is loaded
-once; the viewport and the theme change in place):
+once per width; the theme changes in place):
+
+* the page is complete and offline (``_book.completeness_problems``, the page
+  audit of ``tests/test_browser.py``'s self-tests): HTTP 200, every formula
+  typeset and no raw TeX, every image with alternative text, no console error,
+  no request outside 127.0.0.1;
 
 * the accessibility audit of axe-core (vendored from the npm registry into
   ``tests/vendor/axe-core``, never into the book) finds no *serious* or
@@ -34,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-from _book import ROOT, OfflinePage, wait_for_mathjax, serve, toc_pages
+from _book import ROOT, OfflinePage, completeness_problems, serve, toc_pages, wait_for_mathjax
 
 pytestmark = pytest.mark.browser
 
@@ -265,18 +270,16 @@ class PageCheck:
     def _check(self) -> dict[str, list[str]]:
         page, width = self.offline.page, self.width
         t0 = time.monotonic()
-        page.wait_for_load_state("load")
-        if page.locator(".math").count():
-            wait_for_mathjax(page)
-        page.evaluate("() => document.fonts.ready.then(() => true)")
-        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
+        # the page is complete and offline (status, MathJax, alt text, console, no
+        # request out): _book's page audit, on this same load
+        complete = completeness_problems(self.offline, self.response)
         # the theme marks scrollable boxes as Tab stops 300 ms after the last layout change;
         # _static/lk-pages.js marks scrolling formulas once MathJax has typeset the page
         page.wait_for_function(SCROLLABLE_MARKED)
         page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked")
         page.add_script_tag(content=axe_source())
         self.timing["load"] = time.monotonic() - t0
-        out: dict[str, list[str]] = {}
+        out: dict[str, list[str]] = {f"{width}-{self.themes[0]}": complete}
         for theme in self.themes:
             key = f"{width}-{theme}"
             page.evaluate(THEME_SWITCH, theme)
@@ -462,9 +465,9 @@ PLANTED = r"""
 
 
 def test_checks_see_planted_defects(browser, built_book, tmp_path):
-    """A too-wide equation (at 1280 px), an image without alt text (axe), formulas put
-    back in the Tab order and an unbreakable code span (sideways scrolling at 390 px)
-    are each reported."""
+    """A too-wide equation (at 1280 px), an image without alt text (axe and the page
+    audit), a stylesheet from the network, formulas put back in the Tab order and an
+    unbreakable code span (sideways scrolling at 390 px) are each reported."""
     copy = tmp_path / "html"
     shutil.copytree(built_book, copy)
     page_file = copy / "book" / "how_to_use.html"
@@ -476,7 +479,8 @@ def test_checks_see_planted_defects(browser, built_book, tmp_path):
     text, n = re.subn(r'"inTabOrder":\s*false', '"inTabOrder": true', text)
     assert n == 1, "the page does not configure MathJax's inTabOrder"
     nowrap = ("<style>code, code span.pre { white-space: nowrap !important; "
-              "overflow-wrap: normal !important; }</style></head>")
+              "overflow-wrap: normal !important; }</style>"
+              '<link rel="stylesheet" href="https://fonts.example.org/planted.css"></head>')
     page_file.write_text(text.replace("</head>", nowrap, 1), encoding="utf-8")
     with serve(copy) as url:
         problems = {}
@@ -486,6 +490,8 @@ def test_checks_see_planted_defects(browser, built_book, tmp_path):
     wide = problems.get("1280-light", [])
     assert any(p.startswith("math ") and "f(x)=a1x" in p.replace(" ", "") for p in wide), problems
     assert any("image-alt" in p for p in wide), problems
+    assert any("images without alt text" in p for p in wide), problems     # the page audit
+    assert any("fonts.example.org" in p for p in wide), problems
     assert any("formulas are Tab stops" in p for p in wide), problems
     assert any("scrolls sideways" in p for p in problems.get("390-dark", [])), problems
     assert not any("scrolls sideways" in p for p in wide), problems

@@ -1,10 +1,12 @@
-"""Every page of the built book, in Debian's Chromium with the network blocked.
+"""The built book in Debian's Chromium with the network blocked: the static explorer,
+and the self-test of the page audit.
 
-One browser for the run (the session fixture ``browser``). The page audits
-overlap: while one page is being checked, the next one is already loading.
-Every wait is on an explicit signal (the load event, MathJax's
-``startup.promise``, network idle), never a fixed sleep, and uses the one
-timeout of ``_book.PAGE_TIMEOUT_S``.
+Every page's audit (complete and offline: status, MathJax, alt text, console, no
+request out; ``_book.completeness_problems``) runs in ``tests/test_a11y.py``, on
+the same load of the page as the accessibility and layout checks (one load per
+page and width). Every wait is on an explicit signal (the load event, MathJax's
+``startup.promise``), never a fixed sleep, and uses the one timeout of
+``_book.PAGE_TIMEOUT_S``.
 """
 
 import re
@@ -12,24 +14,9 @@ import shutil
 
 import pytest
 
-from _book import ROOT, Auditor, audit_page, serve, toc_pages
+from _book import audit_page, serve
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = ROOT / "_build" / "screenshots"      # pages with problems (LK_SCREENSHOTS=all: every page)
-PAGES = toc_pages() + ["genindex", "search"]
-
-
-@pytest.fixture(scope="module")
-def auditor(browser, book_site):
-    auditor = Auditor(browser, book_site, PAGES, ahead=1, screenshots=SCREENSHOTS)
-    yield auditor
-    auditor.close()
-
-
-@pytest.mark.parametrize("name", PAGES)
-def test_page_is_complete_and_offline(auditor, name):
-    assert auditor.result(name) == []
 
 
 def test_static_explorer_slider_changes_the_figure(offline_page, book_site):
