@@ -1,6 +1,6 @@
 """Every built page as readers meet it: 1280 px and 390 px wide, light and dark theme.
 
-For each page of the book, in the run's one Chromium with the network blocked
+For each page of the book, in the worker's one Chromium with the network blocked
 (``_book.OfflinePage``), and in each of the four variants (the page is loaded
 once per width; the theme changes in place):
 
