@@ -6,7 +6,8 @@ Fixtures for other test modules (details in CONTRIBUTING.md, "Shared fixtures"):
   parallel, as the build executes it; ``{Path: build_book.Execution}``.
 * ``built_book`` (session): the strict build of the whole book from those
   executions (it executes nothing itself); the path of ``_build/html``.
-* ``browser`` (session): the one Chromium of this worker (Playwright, Debian's binary), launched once.
+* ``browser`` (session): the one Chromium of this worker (Playwright, Debian's
+  binary), launched once.
 * ``offline_page``: a factory of :class:`_book.OfflinePage` (its own context,
   every request outside 127.0.0.1 blocked and recorded, one timeout for all
   waits); closed after the test.
