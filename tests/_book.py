@@ -336,45 +336,6 @@ def audit_page(browser, url: str, screenshot: Path | None = None) -> list[str]:
     return PageAudit(browser, url, screenshot).start().finish()
 
 
-class Auditor:
-    """Audits pages in a fixed order, keeping ``ahead`` more pages loading.
-
-    ``result(name)`` finishes the audit of ``name`` while the next pages are
-    already loading in the same browser: with the sync Playwright API, waiting
-    on one page lets Chromium work on the others.
-    """
-
-    def __init__(self, browser, base_url: str, names: list[str], *, ahead: int = 1,
-                 screenshots: Path | None = None):
-        self.browser, self.base_url, self.names = browser, base_url, list(names)
-        self.ahead, self.screenshots = ahead, screenshots
-        self._started: dict[str, PageAudit] = {}
-        self._done: dict[str, list[str]] = {}
-
-    def _audit(self, name: str) -> PageAudit:
-        if name not in self._started:
-            shot = (None if self.screenshots is None
-                    else self.screenshots / f"{name.replace('/', '__')}.png")
-            self._started[name] = PageAudit(self.browser, f"{self.base_url}/{name}.html",
-                                            shot).start()
-        return self._started[name]
-
-    def result(self, name: str) -> list[str]:
-        if name not in self._done:
-            audit = self._audit(name)
-            i = self.names.index(name)
-            for nxt in self.names[i + 1:i + 1 + self.ahead]:
-                if nxt not in self._done:
-                    self._audit(nxt)
-            self._done[name] = audit.finish()
-        return self._done[name]
-
-    def close(self) -> None:
-        for name, audit in self._started.items():
-            if name not in self._done and audit.offline is not None:
-                audit.offline.close()
-
-
 # ---------------------------------------------------------------------------
 # nbval's checks, replayed on a notebook that was executed once for the build
 # ---------------------------------------------------------------------------
