@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import itertools
 import os
 import sys
 import threading
@@ -191,6 +192,44 @@ class MathJaxMissing(AssertionError):
     """The page finished loading but MathJax never started (blocked or broken script)."""
 
 
+_SETTLE_START = """([key, source, arg]) => {
+  window[key] = {done: false};
+  Promise.resolve()
+    .then(() => (0, eval)("(" + source + ")")(arg))
+    .then((value) => { window[key] = {done: true, value}; },
+          (error) => { window[key] = {done: true, error: String((error && error.stack) || error)}; });
+}"""
+_settled = itertools.count()
+
+
+class PageScriptError(AssertionError):
+    """A page function run by :func:`settle` threw or rejected."""
+
+
+def settle(page, function: str, arg=None, timeout_ms: float | None = None):
+    """``page.evaluate(function, arg)`` for a function that returns a promise, with
+    a timeout.
+
+    Playwright's ``evaluate`` has no timeout: a promise that never settles (MathJax
+    or a font that never finishes, a stalled audit) would block the test, and the
+    whole run, for ever. Here the promise is started in the page, its outcome kept
+    in a page variable, and waited for with ``wait_for_function``, whose timeout
+    (:data:`PAGE_TIMEOUT_MS` unless given) Playwright enforces outside the page.
+    Polls every 100 ms (not on animation frames, which a page that is not painted
+    may not get). A page whose main thread never returns blocks even the first
+    ``evaluate``: the suite's per-test timeout (pytest-timeout, pyproject.toml)
+    is the last resort there.
+    """
+    key = f"__lkSettle{next(_settled)}"
+    page.evaluate(_SETTLE_START, [key, function, arg])
+    page.wait_for_function(f"() => window[{key!r}].done", polling=100,
+                           timeout=PAGE_TIMEOUT_MS if timeout_ms is None else timeout_ms)
+    outcome = page.evaluate(f"() => {{ const o = window[{key!r}]; delete window[{key!r}]; return o; }}")
+    if "error" in outcome:
+        raise PageScriptError(f"{function[:80]!r} failed in the page: {outcome['error']}")
+    return outcome.get("value")
+
+
 def wait_for_mathjax(page) -> None:
     """Wait until MathJax has finished its first typesetting pass.
 
@@ -199,14 +238,14 @@ def wait_for_mathjax(page) -> None:
     own ``MathJax.startup.promise``, which resolves when the page is typeset.
     Raises :class:`MathJaxMissing` at once if the script never ran, and
     Playwright's TimeoutError after :data:`PAGE_TIMEOUT_MS` if typesetting
-    never ends.
+    never ends (through :func:`settle`).
     """
     page.wait_for_load_state("load")
     started = page.evaluate(
         "() => !!(window.MathJax && MathJax.startup && MathJax.startup.promise)")
     if not started:
         raise MathJaxMissing("MathJax's script did not run (blocked, missing or broken)")
-    page.evaluate("() => MathJax.startup.promise.then(() => true)")
+    settle(page, "() => MathJax.startup.promise.then(() => true)")
 
 
 class SharedBrowser:
@@ -271,7 +310,7 @@ def completeness_problems(offline: "OfflinePage", response) -> list[str]:
     # Explicit signals instead of Playwright's "networkidle" (discouraged by
     # Playwright, and seen never to fire here with routing on): every font
     # the page uses is loaded, and every image has finished (or failed).
-    page.evaluate("() => document.fonts.ready.then(() => true)")
+    settle(page, "() => document.fonts.ready.then(() => true)")
     page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
     missing_alt = page.evaluate(
         "() => Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim())"

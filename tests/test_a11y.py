@@ -39,7 +39,8 @@ from pathlib import Path
 
 import pytest
 
-from _book import ROOT, OfflinePage, completeness_problems, serve, toc_pages, wait_for_mathjax
+from _book import (ROOT, OfflinePage, completeness_problems, serve, settle, toc_pages,
+                   wait_for_mathjax)
 
 pytestmark = pytest.mark.browser
 
@@ -285,7 +286,7 @@ class PageCheck:
             page.evaluate(THEME_SWITCH, theme)
             problems = out.setdefault(key, [])
             t0 = time.monotonic()
-            violations = page.evaluate(AXE_RUN, axe_mode(width, theme, self.themes))
+            violations = settle(page, AXE_RUN, axe_mode(width, theme, self.themes))
             self.timing["axe"] = self.timing.get("axe", 0.0) + time.monotonic() - t0
             for v in violations:
                 if v["impact"] in FAILING_IMPACTS:
@@ -389,7 +390,7 @@ def test_only_links_and_controls_are_tab_stops(offline_page, book_site):
     page = offline_page().page
     page.goto(f"{book_site}/book/how_to_use.html", wait_until="load")
     wait_for_mathjax(page)
-    page.evaluate("() => document.fonts.ready.then(() => true)")
+    settle(page, "() => document.fonts.ready.then(() => true)")
     page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked")
     stops = []
     for _ in range(400):

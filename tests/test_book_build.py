@@ -107,3 +107,40 @@ def test_a_failed_execution_is_not_cached_so_the_build_reports_it(tmp_path):
     cache = get_cache(str(build_book.cache_path(book)))
     with pytest.raises(KeyError):
         cache.match_cache_notebook(nbformat.read(book / "planted.ipynb", as_version=4))
+
+
+def test_numerics_are_pinned_to_x86_64_v3_where_the_cpu_has_it():
+    v3 = build_book.X86_64_V3_FLAGS | {"sse4_2", "avx"}
+    assert build_book.numerics_env(frozenset(v3 | {"avx512f"})) == {
+        "OPENBLAS_NUM_THREADS": "1", **build_book.PINNED_NUMERICS}
+    # no AVX2 (or not x86): the CPU's own code, never a kernel it cannot run
+    assert build_book.numerics_env(frozenset(v3 - {"avx2"})) == {"OPENBLAS_NUM_THREADS": "1"}
+    assert build_book.numerics_env(frozenset()) == {"OPENBLAS_NUM_THREADS": "1"}
+    # every dispatch target of this NumPy above x86-64-v3 is switched off
+    from numpy._core._multiarray_umath import __cpu_dispatch__
+
+    above_v3 = set(__cpu_dispatch__) - {"X86_V2", "X86_V3"}
+    assert above_v3 <= set(build_book.PINNED_NUMERICS["NPY_DISABLE_CPU_FEATURES"].split())
+
+
+def test_a_chapter_kernel_computes_with_the_pinned_code():
+    """What a kernel started in the build's environment actually runs: OpenBLAS's
+    Haswell kernels, one thread, and none of NumPy's AVX-512 loops (on this
+    machine's CPU, if it has them)."""
+    import json
+    import subprocess
+    import sys
+
+    script = ("import json, numpy, threadpoolctl\n"
+              "from numpy._core._multiarray_umath import __cpu_dispatch__ as d, "
+              "__cpu_features__ as f\n"
+              "blas = [i for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas']\n"
+              "print(json.dumps({'blas': blas, 'avx512': sorted(k for k in d if f.get(k)\n"
+              "                  and k not in ('X86_V2', 'X86_V3'))}))\n")
+    out = subprocess.run([sys.executable, "-c", script], env=build_book.build_env(),
+                         capture_output=True, text=True, check=True, timeout=120)
+    seen = json.loads(out.stdout)
+    assert [b["num_threads"] for b in seen["blas"]] == [1]
+    if build_book.X86_64_V3_FLAGS <= build_book.cpu_flags():
+        assert [b["architecture"] for b in seen["blas"]] == ["Haswell"]
+        assert seen["avx512"] == []

@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from _book import audit_page, serve
+from _book import PageScriptError, audit_page, serve, settle
 
 pytestmark = pytest.mark.browser
 
@@ -53,3 +53,21 @@ def test_audit_catches_mathjax_loaded_from_the_network(browser, built_book, tmp_
     joined = " ".join(problems)
     assert "cdn.jsdelivr.net" in joined
     assert "MathJax" in joined
+
+
+def test_settle_returns_raises_and_times_out(browser):
+    """``_book.settle`` is ``evaluate`` for promises, with a timeout: a promise that
+    never settles fails the test instead of blocking the run for ever (Playwright's
+    own ``evaluate`` would wait for ever)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = browser.new_page()
+    try:
+        page.set_content("<p>settle</p>")
+        assert settle(page, "(x) => new Promise((ok) => setTimeout(() => ok(x + 1), 50))", 41) == 42
+        with pytest.raises(PageScriptError, match="planted rejection"):
+            settle(page, "() => Promise.reject(new Error('planted rejection'))")
+        with pytest.raises(PlaywrightTimeout):
+            settle(page, "() => new Promise(() => {})", timeout_ms=1500)
+    finally:
+        page.close()

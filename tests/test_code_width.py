@@ -26,7 +26,7 @@ import nbformat
 import pytest
 import yaml
 
-from _book import ROOT, book_notebooks
+from _book import ROOT, book_notebooks, settle
 
 sys.path.insert(0, str(ROOT / "tools"))
 import format_notebooks  # noqa: E402
@@ -207,7 +207,7 @@ def test_code_column_holds_the_line_length(offline_page, book_site):
     no code or output box of the page scrolls sideways."""
     page = offline_page(viewport={"width": 1280, "height": 900}).page
     page.goto(f"{book_site}/book/how_to_use.html", wait_until="load")
-    page.evaluate("() => document.fonts.ready.then(() => true)")
+    settle(page, "() => document.fonts.ready.then(() => true)")
     fit = page.evaluate("""() => {
         const pre = document.querySelector("div.cell_input pre");
         const probe = document.createElement("span");

@@ -18,6 +18,7 @@ import re
 import numpy as np
 import pytest
 import sympy as sp
+from _book import settle
 
 from lecture_kit import derivations as D
 from lecture_kit import init, optim
@@ -552,7 +553,7 @@ def _typeset(browser, page_file, width):
     page.goto(page_file.as_uri())
     page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
                            timeout=120_000)
-    page.evaluate("MathJax.startup.promise")
+    settle(page, "() => MathJax.startup.promise.then(() => true)")
     return page
 
 

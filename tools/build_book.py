@@ -50,11 +50,46 @@ def package_hash(root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
+# The stored outputs of the chapters are checked digit for digit (nbval), and some
+# experiments (training at the edge of divergence, clipping, Adam near a minimum)
+# turn a difference in the last bit into a different printed number. NumPy and
+# OpenBLAS pick their machine code by the CPU: AVX-512 kernels on one machine,
+# AVX2 on the next, each rounding differently. Every chapter is therefore
+# executed with the same code on every x86-64 machine: OpenBLAS's Haswell kernels
+# (AVX2 + FMA) and NumPy without its AVX-512 paths (x86-64-v3), one BLAS thread.
+# A CPU without AVX2/FMA (or another architecture) runs its own code: its numbers
+# may differ in the last digits, and nbval says where.
+X86_64_V3_FLAGS = frozenset({"avx2", "fma", "bmi2", "f16c", "movbe"})
+PINNED_NUMERICS = {"OPENBLAS_CORETYPE": "Haswell",
+                   "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
+    """The flags of the first CPU in ``/proc/cpuinfo`` (empty where there is none)."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            return frozenset(value.split())
+    return frozenset()
+
+
+def numerics_env(flags: frozenset[str] | None = None) -> dict[str, str]:
+    """The variables that make every x86-64-v3 machine compute the same bits (above)."""
+    flags = cpu_flags() if flags is None else flags
+    env = {"OPENBLAS_NUM_THREADS": "1"}
+    if X86_64_V3_FLAGS <= flags:
+        env.update(PINNED_NUMERICS)
+    return env
+
+
 def build_env(environ=None) -> dict[str, str]:
     """The environment of the build and of every kernel it starts."""
     environ = os.environ if environ is None else environ
-    return dict(environ, LECTURE_KIT_EXPLORERS="static", MPLBACKEND="Agg",
-                OPENBLAS_NUM_THREADS=environ.get("OPENBLAS_NUM_THREADS", "1"),
+    return dict(environ, **numerics_env(), LECTURE_KIT_EXPLORERS="static", MPLBACKEND="Agg",
                 PYDEVD_DISABLE_FILE_VALIDATION="1")
 
 

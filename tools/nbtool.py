@@ -26,6 +26,7 @@ import os
 import sys
 from pathlib import Path
 
+import build_book
 import nbformat
 from nbclient import NotebookClient
 
@@ -34,6 +35,27 @@ CHECK_TAG = "nbval-check-output"
 
 def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
+
+
+def coalesce_streams(outputs) -> list:
+    """Copies of ``outputs`` with each run of consecutive ``stream`` outputs of one
+    name (stdout, stderr) joined into one: how the kernel split a cell's printing
+    into messages depends on timing, and would otherwise change the stored file
+    from run to run (nbval joins them the same way before it compares)."""
+    joined: list = []
+    for output in outputs:
+        output = copy.deepcopy(output)
+        last = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
+            last["text"] = _text(last["text"]) + _text(output["text"])
+        else:
+            joined.append(output)
+    return joined
+
+
+def _text(text) -> str:
+    return "".join(text) if isinstance(text, list) else text
 
 
 def normalized(nb, executed=None):
@@ -53,7 +75,7 @@ def normalized(nb, executed=None):
             # ("unrun reference cell"), so checked cells keep theirs.
             source = executed.cells[index] if executed is not None else cell
             cell.execution_count = source.execution_count
-            cell.outputs = [copy.deepcopy(o) for o in source.outputs]
+            cell.outputs = coalesce_streams(source.outputs)
         else:
             cell.execution_count = None
             cell.outputs = []
@@ -62,9 +84,8 @@ def normalized(nb, executed=None):
 
 def execute(path: Path, timeout: int = 300):
     nb = nbformat.read(path, as_version=4)
-    os.environ.setdefault("LECTURE_KIT_EXPLORERS", "static")
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # small matrices: threads only cost
+    # the build's environment, numerics pinned, so the stored outputs are the build's
+    os.environ.update(build_book.build_env())
     client = NotebookClient(
         copy.deepcopy(nb),
         timeout=timeout,
