@@ -29,6 +29,7 @@ __all__ = [
     "figure_to_png",
     "PIXEL_RATIO",
     "MIN_FONT_CSS_PX",
+    "COLUMN_CSS_PX",
     "show",
     "FigureDisplay",
     "Figure",
@@ -114,9 +115,16 @@ def figure_to_png(fig: Figure, dpi: int | None = None) -> bytes:
 #: screens (phones, laptops), shown at the same size as at ratio 1.
 PIXEL_RATIO = 2
 
-#: Smallest text of a figure shown by :func:`show`, in CSS pixels at its natural
-#: size (12 px = 9 CSS pt, the explorers' minimum); smaller fonts are raised to it.
+#: Smallest text of a figure shown by :func:`show`, in CSS pixels at the size it
+#: is shown (12 px = 9 CSS pt, the explorers' minimum); smaller fonts are raised to it.
 MIN_FONT_CSS_PX = 12.0
+
+#: Width in CSS pixels of the book's content column in a 1280 px window. A figure
+#: drawn wider would be scaled down by the browser, its text with it, below
+#: :data:`MIN_FONT_CSS_PX`; :func:`show` shows it at this width instead and raises
+#: its fonts for that size (``tests/test_a11y.py`` measures the column and checks
+#: that no figure is scaled down in it).
+COLUMN_CSS_PX = 688
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -208,8 +216,9 @@ class FigureDisplay:
         return f"<figure: {self.alt}>"
 
 
-def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = None,
-         result: str | None = None, pixel_ratio: int = PIXEL_RATIO):
+def show(fig: Figure, alt: str, caption: str | None = None, dpi: float | None = None,
+         result: str | None = None, pixel_ratio: int = PIXEL_RATIO,
+         max_width: int | None = COLUMN_CSS_PX):
     """Return a displayable version of ``fig`` carrying its alternative text.
 
     Parameters
@@ -221,8 +230,9 @@ def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = No
         symbols it uses defined.
     caption : str, optional
         A visible caption under the figure.
-    dpi : int, optional
-        CSS pixels per inch of the shown figure; defaults to the figure's own.
+    dpi : float, optional
+        CSS pixels per inch of the shown figure; defaults to the figure's own,
+        lowered if needed so that the figure is at most ``max_width`` wide.
     result : str, optional
         What the figure finds, e.g. "The gradient reaching layer 1 is 1e-9 of the
         last layer's." It ends the alternative text; compute the numbers it cites
@@ -231,10 +241,14 @@ def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = No
     pixel_ratio : int
         Device pixels per CSS pixel (default :data:`PIXEL_RATIO`): the PNG is drawn
         at ``dpi * pixel_ratio`` and shown at the size it has at ``dpi``.
+    max_width : int or None
+        Widest CSS size to show (default :data:`COLUMN_CSS_PX`, the book's
+        column): a wider figure is shown at this width, so that the browser
+        never scales it (and its text) down. None: no limit.
 
     Before drawing, the figure is made legible as the explorers' frames are
     (:mod:`lecture_kit.frames`): texts smaller than :data:`MIN_FONT_CSS_PX` at
-    the natural size are raised to it and a legend covering data moves to a
+    the size shown are raised to it and a legend covering data moves to a
     free corner, or, if every corner covers data, to the right of its axes
     (where the constrained layout makes room). What is still hard to read
     (clipped text, overlapping titles, a legend over data) is listed in
@@ -246,7 +260,10 @@ def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = No
     >>> shown.alt
     'A line. It rises by 2 per step.'
     >>> (shown.width, shown.height, shown.pixel_ratio)
-    (700, 320, 2)
+    (688, 315, 2)
+    >>> wide, _ = subplots(1, 3, width=12.0)
+    >>> show(wide, alt="Three empty panels.", result="None.").width   # the column
+    688
 
     Returns
     -------
@@ -257,7 +274,12 @@ def show(fig: Figure, alt: str, caption: str | None = None, dpi: int | None = No
 
     if isinstance(pixel_ratio, bool) or not isinstance(pixel_ratio, int) or pixel_ratio < 1:
         raise ValueError(f"pixel_ratio must be a positive integer, got {pixel_ratio!r}")
+    if max_width is not None and (isinstance(max_width, bool) or not isinstance(max_width, int)
+                                  or max_width < 1):
+        raise ValueError(f"max_width must be a positive integer or None, got {max_width!r}")
     css_dpi = dpi or fig.dpi
+    if max_width is not None and fig.get_figwidth() * css_dpi > max_width:
+        css_dpi = max_width / fig.get_figwidth()
     frames.enforce_min_font(fig, MIN_FONT_CSS_PX * 72.0 / css_dpi)
     frames.place_legends(fig)
     _legends_off_the_data(fig)

@@ -141,7 +141,9 @@ def layout_problems(fig, renderer) -> list[str]:
     * a legend covers data: a point of a plotted line (sampled densely along
       its segments), a marker or a bar lies inside the legend box. Lines
       spanning the whole axes (``axhline``/``axvline`` references) and shaded
-      areas are not data here.
+      areas are not data here;
+    * a legend overlaps another panel, or covers a text (a label, title or
+      tick label of any panel; its own entries are not in that list).
     """
     problems = []
     W, H = fig.bbox.width, fig.bbox.height
@@ -159,9 +161,20 @@ def layout_problems(fig, renderer) -> list[str]:
         legend = ax.get_legend()
         if legend is None or not legend.get_visible():
             continue
-        inside = _legend_cover(ax, legend.get_window_extent(renderer), renderer)
+        box = legend.get_window_extent(renderer)
+        inside = _legend_cover(ax, box, renderer)
         if inside:
             problems.append(f"the legend of {ax.get_title()[:30]!r} covers {inside} data points")
+        for other in fig.axes:
+            if other is not ax and other.get_visible() and other.axison \
+                    and box.overlaps(other.bbox):
+                problems.append(f"the legend of {ax.get_title()[:30]!r} overlaps the panel "
+                                f"{other.get_title()[:30]!r}")
+        own = {id(t) for t in (*legend.get_texts(), legend.get_title())}
+        for t in _visible_texts(fig):
+            if id(t) not in own and box.overlaps(t.get_window_extent(renderer)):
+                problems.append(f"the legend of {ax.get_title()[:30]!r} covers the text "
+                                f"{t.get_text()[:30]!r}")
     return problems
 
 
@@ -210,9 +223,10 @@ def _legend_cover(ax, box, renderer) -> int:
     from matplotlib.patches import Rectangle
 
     inside = 0
+    spans = (ax.get_xaxis_transform(which="grid"), ax.get_yaxis_transform(which="grid"))
     for line in ax.get_lines():
-        if not line.get_visible() or _spans_axes(line):
-            continue
+        if not line.get_visible() or any(line.get_transform() is t for t in spans):
+            continue  # axhline/axvline: a reference line across the axes, not data
         xy = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
         xy = xy[np.all(np.isfinite(xy), axis=1)]
         if len(xy) == 0:
@@ -225,7 +239,6 @@ def _legend_cover(ax, box, renderer) -> int:
         inside += int(np.count_nonzero(
             (xy[:, 0] > box.x0) & (xy[:, 0] < box.x1)
             & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1)))
-    spans = (ax.get_xaxis_transform(which="grid"), ax.get_yaxis_transform(which="grid"))
     for patch in ax.patches:
         if any(patch.get_data_transform() is t for t in spans):
             continue  # axvspan/axhspan: a shaded band, not data
@@ -234,23 +247,6 @@ def _legend_cover(ax, box, renderer) -> int:
             if pb.overlaps(box) and pb.height > 1:
                 inside += 1
     return inside
-
-
-def _spans_axes(line) -> bool:
-    """True for axhline/axvline (drawn in axes coordinates along one direction)."""
-    from matplotlib.transforms import BlendedGenericTransform
-
-    return isinstance(line.get_transform(), BlendedGenericTransform) or \
-        any(isinstance(t, BlendedGenericTransform) for t in _transform_parts(line.get_transform()))
-
-
-def _transform_parts(tr):
-    parts = [tr]
-    for name in ("_a", "_b", "_child"):
-        sub = getattr(tr, name, None)
-        if sub is not None:
-            parts.extend(_transform_parts(sub))
-    return parts
 
 
 def encode_frames(rasters: list, colors: int = 24, base: int = 0) -> list[bytes]:

@@ -82,8 +82,9 @@ def executed_notebooks() -> Executions:
     """
     import datetime
 
+    from _book import ROOT, book_notebooks  # first: it puts tools/ on sys.path
+
     import build_book
-    from _book import ROOT, book_notebooks
 
     build_book.prepare_cache(ROOT, force=True)
     out = Executions(build_book.execute(ROOT, book_notebooks(), force=True))
@@ -97,8 +98,9 @@ def built_book(executed_notebooks):
     executions. Returns the path of ``_build/html``. A failed build fails every
     test that needs it, with the exit code in the message.
     """
+    from _book import HTML, ROOT  # first: it puts tools/ on sys.path
+
     import build_book
-    from _book import HTML, ROOT
 
     code = build_book.run_jupyter_book(ROOT, all_pages=True)
     assert code == 0, f"strict book build failed with exit code {code} (see output above)"

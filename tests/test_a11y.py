@@ -171,6 +171,13 @@ SCROLLABLE_MARKED = """() => [...document.querySelectorAll(
     "pre, .cell_output > .output, .pst-scrollable-table-container")]
   .every((e) => e.tabIndex === (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight ? 0 : -1))"""
 
+# Static figures (lecture_kit.figures.show) drawn wider than the content column are
+# scaled down by the browser, their text with them: at desktop width none may be.
+FIGURE_SCALE_PROBE = """() => [...document.querySelectorAll("img.lk-figure")]
+  .filter((i) => i.getBoundingClientRect().width < Number(i.getAttribute("width")) - 1)
+  .map((i) => `${(i.getAttribute("alt") || "").slice(0, 50)}: drawn ${i.getAttribute("width")} px, `
+              + `shown ${Math.round(i.getBoundingClientRect().width)} px`)"""
+
 # Switch the theme as the theme's button does, then wait for the colour transitions it
 # starts to end (axe would otherwise measure a colour half-way between the themes).
 THEME_SWITCH = """(theme) => {
@@ -280,6 +287,9 @@ class PageCheck:
         page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked")
         page.add_script_tag(content=axe_source())
         self.timing["load"] = time.monotonic() - t0
+        if width >= 1280:
+            complete += [f"figure scaled down (its text below 9 pt): {f}"
+                         for f in page.evaluate(FIGURE_SCALE_PROBE)]
         out: dict[str, list[str]] = {f"{width}-{self.themes[0]}": complete}
         for theme in self.themes:
             key = f"{width}-{theme}"
@@ -462,13 +472,17 @@ PLANTED = r"""
 + a_{16} x^{16} + a_{17} x^{17} + a_{18} x^{18} + a_{19} x^{19} + a_{20} x^{20} \]</div>
 <p><img src="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"></p>
 <p><code>a_very_long_inline_code_span_that_does_not_wrap_at_all_on_a_phone_screen_really</code></p>
+<p><img class="lk-figure" alt="planted wide figure" width="1000" height="100"
+  style="max-width:100%;height:auto"
+  src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="></p>
 """
 
 
 def test_checks_see_planted_defects(browser, built_book, tmp_path):
     """A too-wide equation (at 1280 px), an image without alt text (axe and the page
-    audit), a stylesheet from the network, formulas put back in the Tab order and an
-    unbreakable code span (sideways scrolling at 390 px) are each reported."""
+    audit), a stylesheet from the network, formulas put back in the Tab order, a figure
+    drawn wider than the column (scaled down at 1280 px) and an unbreakable code span
+    (sideways scrolling at 390 px) are each reported."""
     copy = tmp_path / "html"
     shutil.copytree(built_book, copy)
     page_file = copy / "book" / "how_to_use.html"
@@ -494,6 +508,7 @@ def test_checks_see_planted_defects(browser, built_book, tmp_path):
     assert any("images without alt text" in p for p in wide), problems     # the page audit
     assert any("fonts.example.org" in p for p in wide), problems
     assert any("formulas are Tab stops" in p for p in wide), problems
+    assert any("figure scaled down" in p and "planted wide figure" in p for p in wide), problems
     assert any("scrolls sideways" in p for p in problems.get("390-dark", [])), problems
     assert not any("scrolls sideways" in p for p in wide), problems
 

@@ -126,14 +126,15 @@ def _line_figure(fontsize=None, legend_loc="upper left"):
 
 def test_a_shown_figure_passes_and_keeps_its_css_size():
     fig = _line_figure()
-    shown = figures.show(fig, alt="Two lines.", result="They cross once.")
+    shown = figures.show(fig, alt="Two lines.", result="They cross once.", max_width=None)
     html = shown._repr_html_()
     assert figure_problems(html) == []
     px = png_size(shown.png)
     assert px == (1400, 640)                       # 7 x 3.2 inches at 100 dpi, twice
     assert (_attr(html, "width"), _attr(html, "height")) == ("700", "320")
     # the displayed size at ratio 1 is the same: only the density changed
-    one = figures.show(_line_figure(), alt="Two lines.", result="x", pixel_ratio=1)
+    one = figures.show(_line_figure(), alt="Two lines.", result="x", pixel_ratio=1,
+                       max_width=None)
     assert png_size(one.png) == (700, 320) and (one.width, one.height) == (700, 320)
     # the palette keeps the background exactly white (the page's own white)
     import io
@@ -144,6 +145,60 @@ def test_a_shown_figure_passes_and_keeps_its_css_size():
     # Jupyter gets the CSS size with the PNG
     data, meta = shown._repr_png_()
     assert data == shown.png and meta == {"width": 700, "height": 320}
+
+
+@pytest.mark.parametrize("width_in,panels", [(7.0, 1), (12.0, 3), (16.0, 4)])
+def test_a_figure_is_never_wider_than_the_column_and_its_text_stays_legible(width_in, panels):
+    fig, axes = figures.subplots(1, panels, width=width_in, height=3.0, squeeze=False)
+    for k, ax in enumerate(axes[0]):
+        ax.plot([0, 1], [0, k + 1], label=f"line {k}")
+        ax.set_title(f"panel {k}", fontsize=8)
+        ax.set_xlabel("x", fontsize=8)
+        ax.tick_params(labelsize=7)
+    shown = figures.show(fig, alt="Panels.", result="Lines rise.")
+    # shown at the column's width or less: the browser never scales it down
+    assert shown.width <= figures.COLUMN_CSS_PX
+    assert png_size(shown.png)[0] == pytest.approx(shown.width * figures.PIXEL_RATIO, abs=2)
+    # every text, measured at the size the figure is shown, is at least 12 CSS px
+    css_dpi = shown.width / width_in
+    sizes = [t.get_fontsize() * css_dpi / 72.0 for t in fig.findobj(
+        lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text")
+        and a.get_visible() and str(a.get_text()).strip())]
+    assert sizes and min(sizes) >= MIN_FONT_PX - 1e-6, min(sizes)
+    assert shown.layout_problems == []
+    assert figure_problems(shown._repr_html_()) == []
+
+
+def test_max_width_is_checked():
+    fig, _ = figures.subplots()
+    for bad in (0, -5, 1.5, True, "688"):
+        with pytest.raises(ValueError, match="max_width"):
+            figures.show(fig, alt="x", result="y", max_width=bad)
+
+
+def test_a_legend_over_a_curve_on_log_axes_is_seen_and_moved():
+    """The legend check works on log-scale axes too (it once skipped every line
+    there, taking it for a reference line across the axes)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from lecture_kit import frames
+
+    fig, ax = figures.subplots()
+    x = np.linspace(0.0, 10.0, 200)
+    ax.semilogy(x, np.exp(x), label="exp(x)")
+    ax.semilogy(x, np.exp(10 - x), label="exp(10 - x)")
+    ax.axhline(1e2, color="0.5", label="reference")      # a reference line, not data
+    ax.legend(loc="center")
+    assert frames.legend_covers(ax, FigureCanvasAgg(fig).get_renderer()) > 0
+    shown = figures.show(fig, alt="Two exponentials.", result="They cross at x = 5.")
+    assert shown.layout_problems == []
+    assert frames.legend_covers(ax, FigureCanvasAgg(fig).get_renderer()) == 0
+    # a legend over nothing but the reference line does not count it
+    fig, ax = figures.subplots()
+    ax.semilogy(x, np.exp(x), label="exp(x)")
+    ax.axhline(1e3, color="0.5", label="reference")
+    ax.legend(loc="upper left")
+    assert frames.legend_covers(ax, FigureCanvasAgg(fig).get_renderer()) == 0
 
 
 def test_planted_low_density_figure_is_caught():
@@ -221,3 +276,34 @@ def test_page_weight_counts_local_images(tmp_path):
 def test_show_rejects_a_bad_pixel_ratio(bad):
     with pytest.raises(ValueError, match="pixel_ratio"):
         figures.show(_line_figure(), alt="Two lines.", result="x", pixel_ratio=bad)
+
+
+def test_a_legend_over_a_neighbouring_panel_or_its_labels_is_reported():
+    """A legend wider than its narrow panel spills over the next panel and its
+    y-label (as the optimizer race once did): reported, not only legends over data."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from lecture_kit import frames
+
+    fig = figures.new_figure(width=7.0, height=3.0, layout=None)
+    left = fig.add_axes([0.08, 0.15, 0.25, 0.75])
+    right = fig.add_axes([0.45, 0.15, 0.5, 0.75])
+    for ax, title in ((left, "left"), (right, "right")):
+        ax.plot([0, 1], [1, 1], label="a rather long legend entry that spills over")
+        ax.set(title=title, ylabel="value")
+    left.legend(loc="lower left")
+
+    def drawn(fig):
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()                      # labels and legends at their places
+        return canvas.get_renderer()
+
+    problems = frames.layout_problems(fig, drawn(fig))
+    assert any("legend of 'left' overlaps the panel 'right'" in p for p in problems), problems
+    # the same legend inside a wide panel: nothing to report
+    fig = figures.new_figure(width=7.0, height=3.0, layout=None)
+    alone = fig.add_axes([0.15, 0.15, 0.8, 0.75])
+    alone.plot([0, 1], [1, 1], label="a rather long legend entry that spills over")
+    alone.set(title="alone", ylabel="value")
+    alone.legend(loc="lower left")
+    assert frames.layout_problems(fig, drawn(fig)) == []
