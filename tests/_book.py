@@ -311,7 +311,8 @@ def completeness_problems(offline: "OfflinePage", response) -> list[str]:
     # Playwright, and seen never to fire here with routing on): every font
     # the page uses is loaded, and every image has finished (or failed).
     settle(page, "() => document.fonts.ready.then(() => true)")
-    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
+    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)",
+                           polling=100)
     missing_alt = page.evaluate(
         "() => Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim())"
         ".map(i => (i.getAttribute('src') || '').slice(0, 60))"

@@ -178,16 +178,22 @@ FIGURE_SCALE_PROBE = """() => [...document.querySelectorAll("img.lk-figure")]
   .map((i) => `${(i.getAttribute("alt") || "").slice(0, 50)}: drawn ${i.getAttribute("width")} px, `
               + `shown ${Math.round(i.getBoundingClientRect().width)} px`)"""
 
-# Switch the theme as the theme's button does, then wait for the colour transitions it
-# starts to end (axe would otherwise measure a colour half-way between the themes).
+# Switch the theme in place, as its button does, and end every colour transition
+# it starts (``finish`` jumps to the end state at once): the audit reads final
+# colours, and nothing waits on an animation frame, which a page Chromium does not
+# paint may never get (a wait here once blocked a CI run for 20 minutes).
 THEME_SWITCH = """(theme) => {
   document.documentElement.dataset.theme = theme;
   document.documentElement.dataset.mode = theme;
-  return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))
-    .then(() => Promise.all(document.getAnimations()
-      .filter((a) => typeof CSSTransition !== "undefined" && a instanceof CSSTransition)
-      .map((a) => a.finished.catch(() => null))))
-    .then(() => true);
+  void getComputedStyle(document.body).color;
+  let ended = 0;
+  for (const a of document.getAnimations()) {
+    if (typeof CSSTransition !== "undefined" && a instanceof CSSTransition) {
+      a.finish();
+      ended += 1;
+    }
+  }
+  return ended;
 }"""
 
 
@@ -283,8 +289,9 @@ class PageCheck:
         complete = completeness_problems(self.offline, self.response)
         # the theme marks scrollable boxes as Tab stops 300 ms after the last layout change;
         # _static/lk-pages.js marks scrolling formulas once MathJax has typeset the page
-        page.wait_for_function(SCROLLABLE_MARKED)
-        page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked")
+        page.wait_for_function(SCROLLABLE_MARKED, polling=100)
+        page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked",
+                           polling=100)
         page.add_script_tag(content=axe_source())
         self.timing["load"] = time.monotonic() - t0
         if width >= 1280:
@@ -401,7 +408,8 @@ def test_only_links_and_controls_are_tab_stops(offline_page, book_site):
     page.goto(f"{book_site}/book/how_to_use.html", wait_until="load")
     wait_for_mathjax(page)
     settle(page, "() => document.fonts.ready.then(() => true)")
-    page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked")
+    page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked",
+                           polling=100)
     stops = []
     for _ in range(400):
         page.keyboard.press("Tab")
@@ -431,10 +439,11 @@ def search_results(page, base_url: str, query: str) -> list[str]:
     """The text of every result (title and snippet) the book's search page shows."""
     page.goto(f"{base_url}/search.html?q={query}", wait_until="load")
     page.wait_for_function("""() => { const s = document.querySelector(".search-summary");
-        return s && /Search finished|did not match/.test(s.innerText); }""")
+        return s && /Search finished|did not match/.test(s.innerText); }""",
+                           polling=100)
     # each result's snippet is cut from its page, fetched after the result is listed
     page.wait_for_function("""() => [...document.querySelectorAll("ul.search li")]
-        .every((li) => li.querySelector("p.context"))""")
+        .every((li) => li.querySelector("p.context"))""", polling=100)
     return page.evaluate("""() => [...document.querySelectorAll("ul.search li")]
         .map((li) => li.innerText)""")
 

@@ -552,7 +552,7 @@ def _typeset(browser, page_file, width):
     page = browser.new_page(viewport={"width": width + 16, "height": 900})
     page.goto(page_file.as_uri())
     page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
-                           timeout=120_000)
+                           timeout=120_000, polling=100)
     settle(page, "() => MathJax.startup.promise.then(() => true)")
     return page
 

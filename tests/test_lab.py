@@ -28,7 +28,7 @@ import urllib.request
 
 import pytest
 
-from _book import ROOT
+from _book import ROOT, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
@@ -148,7 +148,7 @@ def test_chapter_renders_like_the_book_and_the_explorer_is_live(browser, lab):
     page.set_default_timeout(LONG)
     try:
         page.goto(f"{url}/lab/tree/{CHAPTER}?token={token}")
-        page.wait_for_function(_KERNEL_IDLE, timeout=LONG)
+        page.wait_for_function(_KERNEL_IDLE, timeout=LONG, polling=250)
         page.wait_for_selector(RENDERED, state="attached")
 
         # MyST: no raw fences or roles; the solution is a collapsed drop-down
@@ -186,7 +186,7 @@ def test_chapter_renders_like_the_book_and_the_explorer_is_live(browser, lab):
         explorer.scroll_into_view_if_needed()
         image = explorer.locator(".widget-html img").first
         image.wait_for(state="visible")
-        before = image.evaluate(_IMAGE_FINGERPRINT)
+        before = settle(page, _IMAGE_FINGERPRINT, image.element_handle())
         readout = explorer.locator(".widget-readout").first
         label_before = readout.inner_text()
         handle = explorer.locator(".noUi-handle").first
@@ -203,7 +203,7 @@ def test_chapter_renders_like_the_book_and_the_explorer_is_live(browser, lab):
                  return !!img && img.getAttribute('src') !== src && img.complete;
                }""",
             arg=[explorer.element_handle(), old_src], timeout=LONG, polling=250)
-        after = image.evaluate(_IMAGE_FINGERPRINT)
+        after = settle(page, _IMAGE_FINGERPRINT, image.element_handle())
         print(f"live redraw after a slider move: {time.monotonic() - moved:.1f} s")
         assert after != before, "moving the slider did not change the figure"
         assert readout.inner_text() != label_before
