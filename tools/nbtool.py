@@ -41,7 +41,10 @@ def coalesce_streams(outputs) -> list:
     """Copies of ``outputs`` with each run of consecutive ``stream`` outputs of one
     name (stdout, stderr) joined into one: how the kernel split a cell's printing
     into messages depends on timing, and would otherwise change the stored file
-    from run to run (nbval joins them the same way before it compares)."""
+    from run to run. (nbval, before it compares, joins every stream of one name in
+    a cell, consecutive or not, so the split never mattered to the check; only to
+    the stored file. nbclient's ``coalesce_streams`` would do the same while
+    executing; this also normalises files stored before, which ``--check`` reads.)"""
     joined: list = []
     for output in outputs:
         output = copy.deepcopy(output)
