@@ -295,7 +295,7 @@ class PageCheck:
         # _static/lk-pages.js marks scrolling formulas once MathJax has typeset the page
         page.wait_for_function(SCROLLABLE_MARKED, polling=100)
         page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked",
-                           polling=100)
+                               polling=100)
         page.add_script_tag(content=axe_source())
         self.timing["load"] = time.monotonic() - t0
         if width >= 1280:
