@@ -19,6 +19,7 @@ call whose function cannot be read that way is reported too.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -79,9 +80,9 @@ def wait_problems(source: str, filename: str, shared: dict[str, str] | None = No
                     if text is None:
                         problems.append(f"{where}: {name}() of a function this check "
                                         "cannot read (use a literal or a module constant)")
-                    elif ASYNC.search(text):
+                    elif found := ASYNC.search(text):
                         problems.append(f"{where}: {name}() of an asynchronous function "
-                                        f"({ASYNC.search(text).group(0).strip()!r}); use "
+                                        f"({found.group(0).strip()!r}); use "
                                         "_book.settle, which waits with a timeout")
                 elif name == "wait_for_function":
                     polling = next((k.value for k in child.keywords if k.arg == "polling"),
@@ -96,6 +97,7 @@ def wait_problems(source: str, filename: str, shared: dict[str, str] | None = No
     return problems
 
 
+@functools.cache
 def _book_constants() -> dict[str, str]:
     return _constants(ast.parse((TESTS / "_book.py").read_text(encoding="utf-8")))
 
