@@ -34,6 +34,9 @@ CHROMIUM_ARGS = [
 # fails, just later. Override with LK_BROWSER_TIMEOUT (seconds).
 PAGE_TIMEOUT_S = float(os.environ.get("LK_BROWSER_TIMEOUT", "420"))
 PAGE_TIMEOUT_MS = PAGE_TIMEOUT_S * 1000
+# How often a wait re-checks its condition in the page (milliseconds): on a timer,
+# never on animation frames, which a page Chromium does not paint may never get.
+POLL_MS = 100
 # The page audit screenshots a page that has problems; LK_SCREENSHOTS=all
 # screenshots every page (a full-page PNG costs about as much as the audit).
 SCREENSHOT_ALL = os.environ.get("LK_SCREENSHOTS", "") == "all"
@@ -215,14 +218,14 @@ def settle(page, function: str, arg=None, timeout_ms: float | None = None):
     whole run, for ever. Here the promise is started in the page, its outcome kept
     in a page variable, and waited for with ``wait_for_function``, whose timeout
     (:data:`PAGE_TIMEOUT_MS` unless given) Playwright enforces outside the page.
-    Polls every 100 ms (not on animation frames, which a page that is not painted
+    Polls every :data:`POLL_MS` (not on animation frames, which a page that is not painted
     may not get). A page whose main thread never returns blocks even the first
     ``evaluate``: the suite's per-test timeout (pytest-timeout, pyproject.toml)
     is the last resort there.
     """
     key = f"__lkSettle{next(_settled)}"
     page.evaluate(_SETTLE_START, [key, function, arg])
-    page.wait_for_function(f"() => window[{key!r}].done", polling=100,
+    page.wait_for_function(f"() => window[{key!r}].done", polling=POLL_MS,
                            timeout=PAGE_TIMEOUT_MS if timeout_ms is None else timeout_ms)
     outcome = page.evaluate(f"() => {{ const o = window[{key!r}]; delete window[{key!r}]; return o; }}")
     if "error" in outcome:
@@ -312,7 +315,7 @@ def completeness_problems(offline: "OfflinePage", response) -> list[str]:
     # the page uses is loaded, and every image has finished (or failed).
     settle(page, "() => document.fonts.ready.then(() => true)")
     page.wait_for_function("() => Array.from(document.images).every(i => i.complete)",
-                           polling=100)
+                           polling=POLL_MS)
     missing_alt = page.evaluate(
         "() => Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim())"
         ".map(i => (i.getAttribute('src') || '').slice(0, 60))"

@@ -41,8 +41,8 @@ from pathlib import Path
 
 import pytest
 
-from _book import (ROOT, SCREENSHOT_ALL, OfflinePage, completeness_problems, serve, settle,
-                   toc_pages, wait_for_mathjax)
+from _book import (POLL_MS, ROOT, SCREENSHOT_ALL, OfflinePage, completeness_problems,
+                   serve, settle, toc_pages, wait_for_mathjax)
 
 pytestmark = pytest.mark.browser
 
@@ -293,9 +293,9 @@ class PageCheck:
         complete = completeness_problems(self.offline, self.response)
         # the theme marks scrollable boxes as Tab stops 300 ms after the last layout change;
         # _static/lk-pages.js marks scrolling formulas once MathJax has typeset the page
-        page.wait_for_function(SCROLLABLE_MARKED, polling=100)
+        page.wait_for_function(SCROLLABLE_MARKED, polling=POLL_MS)
         page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked",
-                               polling=100)
+                               polling=POLL_MS)
         page.add_script_tag(content=axe_source())
         self.timing["load"] = time.monotonic() - t0
         if width >= 1280:
@@ -413,7 +413,7 @@ def test_only_links_and_controls_are_tab_stops(offline_page, book_site):
     wait_for_mathjax(page)
     settle(page, "() => document.fonts.ready.then(() => true)")
     page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked",
-                           polling=100)
+                           polling=POLL_MS)
     stops = []
     for _ in range(400):
         page.keyboard.press("Tab")
@@ -444,10 +444,10 @@ def search_results(page, base_url: str, query: str) -> list[str]:
     page.goto(f"{base_url}/search.html?q={query}", wait_until="load")
     page.wait_for_function("""() => { const s = document.querySelector(".search-summary");
         return s && /Search finished|did not match/.test(s.innerText); }""",
-                           polling=100)
+                           polling=POLL_MS)
     # each result's snippet is cut from its page, fetched after the result is listed
     page.wait_for_function("""() => [...document.querySelectorAll("ul.search li")]
-        .every((li) => li.querySelector("p.context"))""", polling=100)
+        .every((li) => li.querySelector("p.context"))""", polling=POLL_MS)
     return page.evaluate("""() => [...document.querySelectorAll("ul.search li")]
         .map((li) => li.innerText)""")
 

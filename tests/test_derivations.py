@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pytest
 import sympy as sp
-from _book import settle
+from _book import POLL_MS, settle
 
 from lecture_kit import derivations as D
 from lecture_kit import init, optim
@@ -552,7 +552,7 @@ def _typeset(browser, page_file, width):
     page = browser.new_page(viewport={"width": width + 16, "height": 900})
     page.goto(page_file.as_uri())
     page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
-                           timeout=120_000, polling=100)
+                           timeout=120_000, polling=POLL_MS)
     settle(page, "() => MathJax.startup.promise.then(() => true)")
     return page
 

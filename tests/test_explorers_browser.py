@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from _book import HTML, ROOT
+from _book import HTML, POLL_MS, ROOT
 from _explorers import BLOCK, EXPLORER_BUDGET, alts_without_result, dead_controls, over_budget
 
 pytestmark = pytest.mark.browser
@@ -74,7 +74,7 @@ def _open(offline_page, url: str, n: int, viewport=DESKTOP, **options):
     offline = offline_page(viewport=viewport, **options)
     page = offline.page
     page.goto(url, wait_until="commit")
-    page.wait_for_function(READY, arg=n, polling=100)
+    page.wait_for_function(READY, arg=n, polling=POLL_MS)
     return offline, page
 
 
@@ -141,7 +141,7 @@ def test_every_explorer_page_fits_a_phone_and_a_desktop(offline_page, book_site,
         problems += [f"{name}: {p}" for p in _problems_at(page, 1280, 12.0)]
         _shoot(page, name, "1280")
         page.set_viewport_size(PHONE)
-        page.wait_for_function("w => window.innerWidth === w", arg=PHONE["width"], polling=100)
+        page.wait_for_function("w => window.innerWidth === w", arg=PHONE["width"], polling=POLL_MS)
         problems += [f"{name}: {p}" for p in _problems_at(page, 390, 9.0)]
         _shoot(page, name, "390")
         _dark(page)
