@@ -1,12 +1,13 @@
 """Notebook support: ``glue`` a computed value into the prose, with or without myst-nb.
 
 The chapters put every number they compute into their text with myst-nb's
-``glue`` and the ``{glue:text}`` role. In the book build myst-nb is installed
-and its own ``glue`` is used. A student who runs a released notebook from the
-course kit has no myst-nb (it belongs to the book build, not to the
-package): there this function emits exactly the output myst-nb's ``glue``
-would (the value's display data under the name, hidden when
-``display=False``), so the notebooks run unchanged.
+``glue`` and the ``{glue:text}`` role. This function emits exactly the output
+myst-nb's ``glue`` emits (the value's display data under the name, hidden when
+``display=False``; ``tests/test_notebook_glue.py`` compares the two), without
+importing myst-nb: that import pulls in Sphinx and docutils, about 2 s in every
+kernel that runs a chapter (the book build, every student the grader runs, the
+exercise checks), and a student who runs a released notebook from the course
+kit has no myst-nb at all (it belongs to the book build, not to the package).
 """
 
 from __future__ import annotations
@@ -26,13 +27,8 @@ def glue(name: str, variable: Any, display: bool = True) -> None:
     --------
     >>> glue("answer", 42, display=False)   # outside a notebook this shows nothing
     """
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:
-        myst_glue = None
-    if myst_glue is not None:
-        myst_glue(name, variable, display)
-        return
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"glue: the name must be a non-empty string, got {name!r}")
     from IPython.core.formatters import format_display_data
     from IPython.display import display as ipy_display
 
