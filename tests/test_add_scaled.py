@@ -56,3 +56,19 @@ def test_nan_propagates_and_edge_shapes():
     assert np.isnan(add_scaled(y, np.array([np.nan, 1.0, 0.0]), 2.0)[:2]).all()
     assert add_scaled(np.zeros(()), np.ones(()), 3.0) == 3.0
     assert add_scaled(np.zeros(0), np.zeros(0), 3.0).shape == (0,)
+
+
+def test_scipy_is_imported_only_when_a_step_needs_it():
+    """``import lecture_kit`` and the activations leave SciPy unimported (a quarter of a
+    second in every kernel); the first ``add_scaled`` on floats brings its BLAS in."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\nfrom lecture_kit import activations, plots, widgets\n"
+            "from lecture_kit.core import numerics\n"
+            "print('scipy' in sys.modules)\n"
+            "numerics.add_scaled(np.zeros(3), np.ones(3), 2.0)\n"
+            "print('scipy.linalg' in sys.modules, numerics.BLAS is not None)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True", "True"]

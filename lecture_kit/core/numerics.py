@@ -20,12 +20,29 @@ import math
 
 import numpy as np
 
-try:  # optional accelerator: BLAS axpy (SciPy), one fused pass, PyTorch's rounding
-    from scipy.linalg import blas as BLAS
-except ImportError:  # pragma: no cover - depends on the environment
-    BLAS = None
-#: SciPy's BLAS wrappers (``scipy.linalg.blas``) when SciPy is installed, else
-#: ``None``: :func:`add_scaled` then takes NumPy's two passes.
+#: ``BLAS``: SciPy's BLAS wrappers (``scipy.linalg.blas``) when SciPy is installed,
+#: else ``None``: :func:`add_scaled` then takes NumPy's two passes. Imported on
+#: first use (module ``__getattr__``): SciPy's linear algebra costs a quarter of a
+#: second at import, in every kernel that imports ``lecture_kit``, and only the
+#: in-place optimizer steps use it.
+_UNSET = object()
+
+
+def __getattr__(name: str):
+    if name == "BLAS":
+        return _blas()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _blas():
+    found = globals().get("BLAS", _UNSET)
+    if found is _UNSET:
+        try:  # optional accelerator: BLAS axpy (SciPy), one fused pass, PyTorch's rounding
+            from scipy.linalg import blas as found
+        except ImportError:  # pragma: no cover - depends on the environment
+            found = None
+        globals()["BLAS"] = found
+    return found
 
 __all__ = [
     "add_scaled",
@@ -248,15 +265,16 @@ def add_scaled(y, x, a):
     >>> add_scaled(y, np.array([10.0, 20.0]), 0.5)
     array([ 6., 12.])
     """
-    name = _AXPY.get(y.dtype) if BLAS is not None else None
+    blas = _blas()
+    name = _AXPY.get(y.dtype) if blas is not None else None
     if name is None or x.dtype != y.dtype or y.size == 0:
         y += a * x
         return y
     xc = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
     if y.flags.c_contiguous:
-        getattr(BLAS, name)(xc, y.reshape(-1), a=a)
+        getattr(blas, name)(xc, y.reshape(-1), a=a)
     else:
         yc = np.ascontiguousarray(y)
-        getattr(BLAS, name)(xc, yc.reshape(-1), a=a)
+        getattr(blas, name)(xc, yc.reshape(-1), a=a)
         y[...] = yc
     return y
