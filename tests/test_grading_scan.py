@@ -228,3 +228,36 @@ def test_a_deleted_written_answer_is_not_answered():
     for e in chapter.exercises:
         if e.manual:
             assert any(n.startswith("not answered") for n in notes[e.id]), notes[e.id]
+
+
+def test_the_gradebook_schema_version_read_in_process_is_alembics_own(monkeypatch):
+    """``grading.alembic_head`` (in this process) answers what nbgrader's own
+    ``get_alembic_version`` (the ``alembic heads`` command) answers."""
+    import os
+    import sys
+    from pathlib import Path
+
+    import nbgrader.api
+
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent),
+                                                os.environ.get("PATH", "")]))
+    assert grading.alembic_head() == nbgrader.api.get_alembic_version()
+
+
+def test_grading_never_imports_the_iri_grammars():
+    """``tools/quick_imports``: the grader reads and validates notebooks without
+    compiling ``rfc3987_syntax``'s grammars, and validation still rejects a broken
+    notebook."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, 'tools'); import grading, nbformat\n"
+            "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+            "nbformat.validate(nb)\n"
+            "nb.cells[0]['outputs'] = 'not a list'\n"
+            "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError:\n"
+            "    print('refused')\n"
+            "print(sys.modules.get('rfc3987_syntax', 'absent'))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=grading.ROOT, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["refused", "None"]

@@ -37,6 +37,9 @@ from pathlib import Path
 
 import yaml
 
+import quick_imports  # tools/ is on sys.path
+
+quick_imports.skip_iri_grammars()   # before anything imports nbformat
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -246,8 +249,10 @@ def _current_hash(source: Path) -> str:
 
 def run_jupyter_book(source: Path, *, all_pages: bool = False) -> int:
     """``jupyter-book build -W -n --keep-going`` (``--all`` rewrites every page)."""
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jupyter_book), "build", "-W", "-n", "--keep-going"]
+    # the jupyter-book command, with the import guard of quick_imports first
+    cmd = [sys.executable, "-c", f"{quick_imports.PRELUDE}; sys.argv[0] = 'jupyter-book'; "
+           "from jupyter_book.cli.main import main; sys.exit(main())",
+           "build", "-W", "-n", "--keep-going"]
     if all_pages:
         cmd.append("--all")
     cmd.append(str(source))
