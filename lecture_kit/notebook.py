@@ -4,10 +4,12 @@ The chapters put every number they compute into their text with myst-nb's
 ``glue`` and the ``{glue:text}`` role. This function emits exactly the output
 myst-nb's ``glue`` emits (the value's display data under the name, hidden when
 ``display=False``; ``tests/test_notebook_glue.py`` compares the two), without
-importing myst-nb: that import pulls in Sphinx and docutils, about 2 s in every
-kernel that runs a chapter (the book build, every student the grader runs, the
-exercise checks), and a student who runs a released notebook from the course
-kit has no myst-nb at all (it belongs to the book build, not to the package).
+importing myst-nb: its ``glue`` brings in docutils, nbformat and jsonschema (whose
+IRI grammars compile at import), about 2 s in every kernel that runs a chapter
+(the book build, every student the grader runs, the exercise checks;
+``bench/bench_imports.py``), and a student who runs a released notebook from the
+course kit has no myst-nb at all (it belongs to the book build, not to the
+package).
 """
 
 from __future__ import annotations

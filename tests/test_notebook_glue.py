@@ -1,7 +1,8 @@
 """``lecture_kit.notebook.glue`` emits what myst-nb's own ``glue`` emits.
 
 The chapters glue every computed number into their prose. ``lecture_kit`` does
-not import myst-nb (Sphinx and docutils come with it: seconds in every kernel),
+not import myst-nb (docutils, nbformat and jsonschema come with it: seconds in
+every kernel),
 so its ``glue`` must produce the very display call myst-nb's would, or the
 book's ``{glue:text}`` roles would find nothing. The oracle is myst-nb itself
 (a build dependency), called on the same values with ``display`` recorded.
@@ -54,9 +55,10 @@ def test_a_name_that_is_not_a_string_is_refused():
             notebook.glue(bad, 1.0)
 
 
-def test_glue_does_not_import_myst_nb_or_sphinx():
+def test_glue_does_not_import_myst_nb_or_nbformat():
     code = ("import sys\nfrom lecture_kit.notebook import glue\nglue('x', 1.5, display=False)\n"
-            "print(sorted(m for m in ('myst_nb', 'sphinx', 'docutils') if m in sys.modules))")
+            "print(sorted(m for m in ('myst_nb', 'docutils', 'nbformat', 'jsonschema')\n"
+            "             if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
