@@ -40,6 +40,7 @@ import yaml
 import quick_imports  # tools/ is on sys.path
 
 quick_imports.skip_iri_grammars()   # before anything imports nbformat
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

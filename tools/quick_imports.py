@@ -5,7 +5,8 @@
 compiles 38 Earley grammars at import: 3 to 4 CPU seconds in every process that
 imports ``nbformat`` (each run of the grader, each book build and its execution
 workers). The grammars check only the ``iri`` and ``iri-reference`` string formats,
-which neither the notebook schema nor any Jupyter schema uses; without the module
+which the notebook schema does not use (nor do the schemas of nbformat,
+nbgrader, jupyter_server and jupyter_events installed here); without the module
 ``jsonschema`` skips those two formats and validates everything else as before
 (python-jsonschema/jsonschema#1428). So our own entry points block the import
 before anything loads ``jsonschema``.

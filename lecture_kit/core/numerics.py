@@ -24,7 +24,7 @@ import numpy as np
 #: else ``None``: :func:`add_scaled` then takes NumPy's two passes. Imported on
 #: first use (module ``__getattr__``): SciPy's linear algebra costs a quarter of a
 #: second at import, in every kernel that imports ``lecture_kit``, and only the
-#: in-place optimizer steps use it.
+#: optimizer steps use it (from their first step on).
 _UNSET = object()
 
 
