@@ -104,6 +104,34 @@ def test_honest_helpers_are_not_flagged():
     assert grading.scan_solution(honest, aliases, protected, []) == ([], [])
 
 
+def test_the_verdict_does_not_depend_on_what_ran_in_the_process(monkeypatch):
+    """IPython adds ``display`` to the builtins of the process that runs a shell; an
+    interactive session adds ``_``. The scan answers for the student's kernel."""
+    import builtins
+
+    _, (aliases, protected), _ = _context("how_to_use")
+    cells = ["from IPython.display import display\nfor _ in range(2):\n    pass\n",
+             "display = print\n", "def get_ipython():\n    return None\n",
+             "from IPython.display import display as show\n"]
+    clean = [grading.scan_solution(c, aliases, protected, []) for c in cells]
+    for name in ("display", "get_ipython", "_", "__IPYTHON__"):
+        monkeypatch.setattr(builtins, name, object(), raising=False)
+    assert [grading.scan_solution(c, aliases, protected, []) for c in cells] == clean
+    assert [bool(wide) for wide, _ in clean] == [False, True, True, False]
+    assert "rebinds display" in clean[1][0][0]
+
+
+def test_the_builtins_are_a_fresh_kernels():
+    import builtins
+    import types
+
+    names = grading.builtin_names()
+    assert {"abs", "len", "print", "exit", "display", "get_ipython"} <= names
+    assert "_" not in names
+    assert {n for n, v in vars(builtins).items()
+            if isinstance(v, (type, types.BuiltinFunctionType))} <= names
+
+
 def test_names_that_are_not_utf8_are_escaped():
     import os
 

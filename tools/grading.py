@@ -1077,6 +1077,23 @@ NUMERIC_BASES = {"int", "float", "complex", "bool", "str", "bytes", "tuple", "li
                  "ndarray", "generic", "number", "floating", "float64", "float32", "integer",
                  "matrix", "Number", "Real", "Integral", "MaskedArray", "Fraction", "Decimal"}
 PROTECTED = {"np", "numpy", "check", "lecture_kit", "math", "sp", "sympy"}
+# Names an IPython kernel adds to the builtins, and what importing them honestly binds.
+KERNEL_BUILTINS = {"display": "IPython.display.display",
+                   "get_ipython": "IPython.core.getipython.get_ipython"}
+
+
+@functools.cache
+def builtin_names() -> frozenset[str]:
+    """The builtins a student's cell runs with: a fresh interpreter's, plus the kernel's.
+
+    Read from a new interpreter, not from this process's ``builtins`` module: the
+    verdict on a cell must not depend on what has run here before (IPython adds
+    ``display`` and ``get_ipython`` to it; an interactive shell adds ``_``).
+    """
+    names = subprocess.run([sys.executable, "-I", "-c",
+                            "import builtins; print(' '.join(dir(builtins)))"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    return frozenset(names) | frozenset(KERNEL_BUILTINS)
 
 
 def _dotted(node, aliases: dict[str, str]) -> str | None:
@@ -1144,7 +1161,6 @@ def scan_solution(source: str, aliases: dict[str, str], protected: set[str],
     subclasses of numbers or arrays) and forbidden names from the exercise metadata.
     """
     import ast
-    import builtins
 
     try:
         tree = ast.parse(source)
@@ -1156,7 +1172,7 @@ def scan_solution(source: str, aliases: dict[str, str], protected: set[str],
     local: list[str] = []
     aliases = {**aliases, **_import_aliases(tree)}
     modules_bound = {k for k, v in aliases.items()}
-    guarded = protected | set(dir(builtins))
+    guarded = protected | builtin_names()
 
     def flag(where: list[str], text: str, node) -> None:
         line = getattr(node, "lineno", None)
@@ -1279,8 +1295,9 @@ def scan_solution(source: str, aliases: dict[str, str], protected: set[str],
                 name = a.asname or a.name.split(".")[0]
                 full = (a.name if isinstance(stmt, ast.Import)
                         else f"{stmt.module}.{a.name}")
-                if name in guarded and not (name in protected
-                                            and aliases.get(name) in (full, a.name)):
+                honest = (KERNEL_BUILTINS.get(name) == full
+                          or (name in protected and aliases.get(name) in (full, a.name)))
+                if name in guarded and not honest:
                     if not (isinstance(stmt, ast.Import) and a.asname is None):
                         bound.append(name)
         else:
