@@ -575,17 +575,31 @@ class Explorer:
 
     # ------------------------------------------------------------------ display
     def _repr_mimebundle_(self, include=None, exclude=None):
+        """The static form (HTML), the live form (a widget) or both; see :func:`explorer_mode`.
+
+        With the static form, the output's metadata says under :data:`REPORT_KEY`
+        what drawing it found: the number of combinations and the layout
+        :attr:`problems`. Readers never see it; the book's tests read it from the
+        build's own execution instead of drawing every explorer again.
+        """
         mode = explorer_mode()
         bundle = {"text/plain": f"<explorer: {self.title}>"}
+        metadata = {}
         if mode in ("both", "static"):
             bundle["text/html"] = self.static_html()
+            metadata[REPORT_KEY] = {"combinations": self.n_frames,
+                                    "problems": list(self.problems)}
         if mode in ("both", "live"):
             live_bundle = self.live()._repr_mimebundle_(include=include, exclude=exclude)
             live_bundle.pop("text/plain", None)
             bundle.update(live_bundle)
-        return bundle
+        return (bundle, metadata) if metadata else bundle
 
 
+
+#: Key of the output metadata in which a displayed static form reports what its
+#: drawing found (see :meth:`Explorer._repr_mimebundle_`).
+REPORT_KEY = "lecture_kit_explorer"
 
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 

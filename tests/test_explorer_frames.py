@@ -1,9 +1,12 @@
-"""Every explorer of the book, drawn as the book draws it: budget, live controls, alt text, layout.
+"""Every explorer of the book, as the book drew it: budget, live controls, alt text, layout.
 
 The explorers are found in the chapters themselves (every code cell that is a
 call ``widgets.<name>_explorer(...)``), so a new explorer is checked with no
-list to edit. Each is drawn once (its static form, at device-pixel-ratio 2) and
-then checked:
+list to edit. Each is checked in the output of that cell in the run's one
+execution of the chapters (``executed_notebooks``, the execution the build
+publishes): its static form at device-pixel-ratio 2, and the report its drawing
+left in the output's metadata (``lecture_kit.explorer.REPORT_KEY``: the number
+of combinations and the layout problems). Nothing is drawn twice:
 
 * **budget**: the HTML of the explorer (frames included) is at most
   :data:`EXPLORER_BUDGET` bytes; the sizes are printed (``pytest -s`` or the
@@ -24,7 +27,10 @@ Each check is also run on a planted bad explorer and must fail there.
 from __future__ import annotations
 
 import ast
+import os
 import re
+from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -33,19 +39,20 @@ from _book import ROOT, book_notebooks
 from _explorers import (EXPLORER_BUDGET, alts_without_result, dead_controls, over_budget,
                         payload_of)
 from lecture_kit import widgets
-from lecture_kit.explorer import Explorer, Slider
+from lecture_kit.explorer import REPORT_KEY, Explorer, Slider
 
 pytestmark = pytest.mark.explorers
 
 
-def book_explorer_calls() -> list[tuple[str, str]]:
-    """``(id, source)`` of every code cell of the chapters that builds an explorer."""
+def book_explorer_calls() -> list[tuple[str, Path, int]]:
+    """``(id, notebook, cell index)`` of every code cell of the chapters that builds
+    an explorer."""
     import nbformat
 
     calls = []
     for path in book_notebooks():
         nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
+        for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             src = cell.source.strip()
@@ -57,21 +64,23 @@ def book_explorer_calls() -> list[tuple[str, str]]:
                     and isinstance(tree.body[0].value, ast.Call)
                     and re.fullmatch(r"widgets\.\w+_explorer", ast.unparse(tree.body[0].value.func))):
                 rel = path.relative_to(ROOT / "book").with_suffix("")
-                calls.append((f"{rel}:{cell.get('id', len(calls))}", src))
+                calls.append((f"{rel}:{cell.get('id', len(calls))}", path, index))
     return calls
 
 
 CALLS = book_explorer_calls()
-_DRAWN: dict = {}
 
 
-def drawn(source: str):
-    """``(explorer, html, payload)`` for a cell's explorer, drawn once per run."""
-    if source not in _DRAWN:
-        exp = eval(source, {"widgets": widgets})          # noqa: S307 - our own notebooks
-        html = exp.static_html()
-        _DRAWN[source] = (exp, html, payload_of(html))
-    return _DRAWN[source]
+def shown(cell) -> tuple[str, dict]:
+    """``(html, report)`` of the one explorer an executed cell displayed."""
+    found = [(out["data"]["text/html"], out.get("metadata", {}).get(REPORT_KEY))
+             for out in cell.get("outputs", [])
+             if out.get("output_type") in ("display_data", "execute_result")
+             and "lk-explorer-data" in out.get("data", {}).get("text/html", "")]
+    assert len(found) == 1, f"expected one explorer in the cell's outputs, found {len(found)}"
+    html, report = found[0]
+    assert report is not None, f"the explorer's output has no {REPORT_KEY!r} metadata"
+    return html, report
 
 
 # ---------------------------------------------------------------------------
@@ -82,17 +91,21 @@ def test_the_chapters_have_explorers():
     assert len(CALLS) >= 15, CALLS
 
 
-@pytest.mark.parametrize("cell, source", CALLS, ids=[c for c, _ in CALLS])
-def test_book_explorer(cell, source):
-    exp, html, payload = drawn(source)
+@pytest.mark.parametrize("cell, path, index", CALLS, ids=[c for c, _, _ in CALLS])
+def test_book_explorer(cell, path, index, executed_notebooks):
+    execution = executed_notebooks[path]
+    assert execution.notebook is not None, f"{path} could not be executed: {execution.error}"
+    html, report = shown(execution.notebook.cells[index])
+    payload = payload_of(html)
     size = len(html.encode("utf-8"))
-    print(f"\n{cell}: {exp.n_frames} combinations, {len(payload['frames'])} pictures, "
+    print(f"\n{cell}: {report['combinations']} combinations, {len(payload['frames'])} pictures, "
           f"{size / 1024:.0f} KiB (budget {EXPLORER_BUDGET / 1024:.0f} KiB), "
           f"{payload['width'] // payload['ratio']}x{payload['height'] // payload['ratio']} CSS px "
           f"at ratio {payload['ratio']}, panels {len(payload['cuts']) + 1}, "
           f"smallest font {payload['font_px']} CSS px")
+    assert len(payload["index"]) == report["combinations"]
     problems = (over_budget(html) + dead_controls(html) + alts_without_result(html)
-                + exp.problems)
+                + report["problems"])
     assert payload["ratio"] >= 2
     assert payload["font_px"] >= 12.0          # 9 CSS pt at the natural size
     assert problems == []
@@ -155,6 +168,32 @@ def test_a_planted_legend_over_the_data_and_a_clipped_title_are_caught():
     exp.static_html()
     joined = " ".join(exp.problems)
     assert "covers" in joined and "clipped" in joined
+    # and the book's check, which reads them from the displayed output, sees them
+    cell = {"outputs": [_displayed(exp)]}
+    html, report = shown(cell)
+    assert report["problems"] == exp.problems
+    assert report["combinations"] == 3 == len(payload_of(html)["index"])
+
+
+def _displayed(exp) -> dict:
+    """The output a kernel records for ``exp`` displayed as the book build does
+    (IPython's own formatter, the static form only)."""
+    from IPython.core.formatters import DisplayFormatter
+
+    with mock.patch.dict(os.environ, {"LECTURE_KIT_EXPLORERS": "static"}):
+        data, metadata = DisplayFormatter().format(exp)
+    return {"output_type": "display_data", "data": data, "metadata": metadata}
+
+
+def test_a_cell_without_the_report_is_refused():
+    exp = _planted()
+    out = _displayed(exp)
+    assert shown({"outputs": [out]})[1]["combinations"] == 9
+    out["metadata"] = {}
+    with pytest.raises(AssertionError, match="no 'lecture_kit_explorer' metadata"):
+        shown({"outputs": [out]})
+    with pytest.raises(AssertionError, match="found 0"):
+        shown({"outputs": []})
 
 
 def test_the_budget_check_fails_over_budget():

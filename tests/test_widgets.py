@@ -75,8 +75,19 @@ def test_live_form_redraws_when_a_control_changes():
     ("both", {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"}),
 ])
 def test_display_offers_the_forms_the_mode_asks_for(monkeypatch, mode, expected):
+    from IPython.core.formatters import DisplayFormatter
+
+    from lecture_kit.explorer import REPORT_KEY
+
     monkeypatch.setenv("LECTURE_KIT_EXPLORERS", mode)
-    assert set(_line_explorer()._repr_mimebundle_()) == expected
+    exp = _line_explorer()
+    data, metadata = DisplayFormatter().format(exp)
+    assert set(data) == expected
+    # the static form reports what its drawing found; the live form draws no frames
+    if "text/html" in expected:
+        assert metadata[REPORT_KEY] == {"combinations": exp.n_frames, "problems": []}
+    else:
+        assert REPORT_KEY not in metadata
 
 
 def test_unknown_explorer_mode_is_an_error(monkeypatch):
