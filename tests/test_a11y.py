@@ -11,7 +11,8 @@ once per width; the theme changes in place):
 
 * the accessibility audit of axe-core (vendored from the npm registry into
   ``tests/vendor/axe-core``, never into the book) finds no *serious* or
-  *critical* violation;
+  *critical* violation (the insides of the formulas, which it skips, are taken
+  out of the page while it runs, every box kept in place: see ``AXE_HELPERS``);
 * the page never scrolls sideways (``scrollWidth`` of the document is its
   viewport width);
 * no formula is clipped: every typeset formula (``mjx-math``) is walked up to
@@ -148,6 +149,65 @@ FOCUSABLE_MATH_PROBE = """() => [...document.querySelectorAll(
 # contrast covers the page around the article (header, sidebars, buttons shown only on
 # a phone), and every other rule the whole page (what is shown, named and reachable
 # depends on the layout). Colour contrast is about half of axe's time on a long page.
+#
+# The parts of a formula that axe skips are still walked and measured by it (every
+# run lays out a grid of the whole page): on a long chapter they are most of the page's
+# elements and half of axe's time. So while axe runs they are emptied
+# (``lkEmptyFormulas``): each keeps its box, sized as it was and on the same baseline,
+# and gets its content back afterwards, before any other probe or screenshot. If
+# emptying them moved anything (the page's size or any formula's box), they get it
+# back at once and axe audits the page as it is.
+AXE_HELPERS = """
+window.lkEmptyFormulas = (selectors) => {
+  const sel = selectors.join(", ");
+  const boxes = [...document.querySelectorAll(sel)]
+    .filter((b) => !b.parentElement.closest(sel) && b.childNodes.length);
+  const layout = () => JSON.stringify([document.documentElement.scrollWidth,
+    document.documentElement.scrollHeight, ...[...document.querySelectorAll("mjx-container")]
+      .map((c) => { const r = c.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })]);
+  const before = layout();
+  // the baseline of each box: a zero-size inline-block just before it sits on it
+  // (the parent kept from wrapping between the two while they are measured)
+  const marks = boxes.map((b) => {
+    const mark = document.createElement("span");
+    mark.style.cssText = "display:inline-block;width:0;height:0;margin:0;padding:0;border:0";
+    const parent = b.parentElement, style = parent.getAttribute("style");
+    parent.style.setProperty("white-space", "nowrap", "important");
+    b.before(mark);
+    return [mark, parent, style];
+  });
+  const measured = boxes.map((b, i) => [b.getBoundingClientRect(),
+                                        marks[i][0].getBoundingClientRect().bottom]);
+  // Chromium writes a style changed through el.style back to the attribute lazily: a
+  // removeAttribute before that write leaves style="" behind. Reading it writes it.
+  const setStyle = (el, style) => {
+    el.getAttribute("style");
+    if (style === null) el.removeAttribute("style"); else el.setAttribute("style", style);
+  };
+  for (const [mark, parent, style] of marks.reverse()) { mark.remove(); setStyle(parent, style); }
+  const kept = boxes.map((b, i) => {
+    const [r, baseline] = measured[i];
+    const saved = [b, [...b.childNodes], b.getAttribute("style")];
+    const set = (k, v) => b.style.setProperty(k, v, "important");
+    set("box-sizing", "border-box");
+    set("width", `${r.width}px`);
+    set("height", `${r.height}px`);
+    if (getComputedStyle(b).position !== "absolute") {
+      set("display", "inline-block");
+      set("vertical-align", `${baseline - r.bottom}px`);
+    }
+    b.replaceChildren();
+    return saved;
+  });
+  const restore = () => {
+    for (const [b, children, style] of kept.reverse()) { b.replaceChildren(...children); setStyle(b, style); }
+    kept.length = 0;
+  };
+  const same = layout() === before;
+  if (!same) restore();
+  return {emptied: same ? boxes.length : 0, moved: !same, restore};
+};
+"""
 AXE_RUN = """(mode) => {
   const skip = [["mjx-math"], ["mjx-assistive-mml"]];
   const outside = [...skip, ["article.bd-article"]];
@@ -159,12 +219,15 @@ AXE_RUN = """(mode) => {
     "layout": [[skip, noContrast], [outside, contrast]],
     "chrome-contrast": [[outside, contrast]],
   }[mode];
+  const formulas = window.lkEmptyFormulas(skip.map(([s]) => s));
   // one axe.run at a time (axe refuses to run twice at once)
   return runs.reduce((done, [exclude, options]) => done.then((found) =>
       axe.run({exclude}, Object.assign({resultTypes: ["violations"]}, options))
         .then((r) => found.concat(r.violations))), Promise.resolve([]))
-    .then((violations) => violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
-      nodes: v.nodes.length, where: v.nodes.slice(0, 3).map((n) => n.target.join(" "))})));
+    .then((violations) => ({moved: formulas.moved, emptied: formulas.emptied,
+      violations: violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.length, where: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}))}))
+    .finally(formulas.restore);
 }"""
 
 # pydata-sphinx-theme makes every box that scrolls a Tab stop (tabIndex 0, else -1)
@@ -267,6 +330,8 @@ class PageCheck:
         self.response = None
         self.error = None
         self.timing: dict[str, float] = {}
+        #: variants audited with the formulas' content in place (emptying it moved something)
+        self.formulas_moved = 0
 
     def start(self) -> "PageCheck":
         self.offline = OfflinePage(self.browser, viewport={"width": self.width, "height": 900},
@@ -296,7 +361,7 @@ class PageCheck:
         page.wait_for_function(SCROLLABLE_MARKED, polling=POLL_MS)
         page.wait_for_function("() => !!document.documentElement.dataset.lkMathMarked",
                                polling=POLL_MS)
-        page.add_script_tag(content=axe_source())
+        page.add_script_tag(content=axe_source() + AXE_HELPERS)
         self.timing["load"] = time.monotonic() - t0
         if width >= 1280:
             complete += [f"figure scaled down (its text below 9 pt): {f}"
@@ -307,9 +372,10 @@ class PageCheck:
             page.evaluate(THEME_SWITCH, theme)
             problems = out.setdefault(key, [])
             t0 = time.monotonic()
-            violations = settle(page, AXE_RUN, axe_mode(width, theme, self.themes))
+            audit = settle(page, AXE_RUN, axe_mode(width, theme, self.themes))
             self.timing["axe"] = self.timing.get("axe", 0.0) + time.monotonic() - t0
-            for v in violations:
+            self.formulas_moved += audit["moved"]
+            for v in audit["violations"]:
                 if v["impact"] in FAILING_IMPACTS:
                     problems.append(f"axe {v['impact']} {v['id']} ({v['help']}) x{v['nodes']} "
                                     f"at {v['where']}")
@@ -345,6 +411,7 @@ class Checker:
         self._started: dict[tuple, PageCheck] = {}
         self.seconds: dict[str, float] = {}
         self.timing: dict[str, float] = {}
+        self.formulas_moved = 0
 
     def _start(self, job):
         if job not in self._started:
@@ -364,6 +431,7 @@ class Checker:
             out.update(check.finish())
             for k, v in check.timing.items():
                 self.timing[k] = self.timing.get(k, 0.0) + v
+            self.formulas_moved += check.formulas_moved
         self.seconds[name] = time.monotonic() - t0
         return out
 
@@ -383,7 +451,8 @@ def checker(browser, book_site):
           f"(waiting for load/typesetting {checker.timing.get('load', 0):.0f} s, axe "
           f"{checker.timing.get('axe', 0):.0f} s, screenshots "
           f"{checker.timing.get('screenshot', 0):.0f} s); screenshots in "
-          f"{SCREENSHOTS.relative_to(ROOT)}")
+          f"{SCREENSHOTS.relative_to(ROOT)}; variants audited with the formulas' content "
+          f"in place: {checker.formulas_moved}")
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -535,6 +604,88 @@ def test_checks_see_planted_defects(browser, built_book, tmp_path):
     dark = [p for p in problems.get("1280-dark", []) if "color-contrast" in p]
     assert any("lk-planted-dark" in p for p in dark), problems
     assert not any("lk-planted-dark" in p for p in wide), problems
+
+
+# Every element outside the formulas, as a string of its box; and the article's markup.
+LAYOUT_PROBE = """() => [[...document.querySelectorAll("body *")]
+    .filter((e) => !e.closest("mjx-math, mjx-assistive-mml") || e.matches("mjx-math, mjx-assistive-mml"))
+    .map((e) => { const r = e.getBoundingClientRect();
+                  return `${e.localName} ${r.left} ${r.top} ${r.width} ${r.height}`; }),
+  document.querySelector("article.bd-article").innerHTML]"""
+EMPTIED_PROBE = """() => { const f = window.lkEmptyFormulas(["mjx-math", "mjx-assistive-mml"]);
+  const inside = document.querySelectorAll("mjx-math *, mjx-assistive-mml *").length;
+  const layout = (%s)();
+  f.restore();
+  return {emptied: f.emptied, moved: f.moved, inside, layout}; }""" % LAYOUT_PROBE
+
+
+def _loaded(offline_page, url: str, width: int):
+    page = offline_page(viewport={"width": width, "height": 900}).page
+    page.goto(url, wait_until="load")
+    wait_for_mathjax(page)
+    page.add_script_tag(content=axe_source() + AXE_HELPERS)
+    return page
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_emptying_the_formulas_moves_nothing_and_gives_them_back(offline_page, book_site, width):
+    """While axe runs, the formulas' content is out of the page: on the chapters with
+    the most formulas and the widest ones, no other box moves (page size, every
+    element's box) and the article's markup is the same afterwards."""
+    for name in ("book/optim/losses", "book/init/xavier", "book/activations/beyond"):
+        page = _loaded(offline_page, f"{book_site}/{name}.html", width)
+        before = page.evaluate(LAYOUT_PROBE)
+        during = page.evaluate(EMPTIED_PROBE)
+        assert during["emptied"] > 100 and not during["moved"], (name, during["emptied"])
+        assert during["inside"] == 0, name
+        assert during["layout"][0] == before[0], name
+        assert page.evaluate(LAYOUT_PROBE) == before, name
+
+
+def test_a_layout_that_depends_on_a_formulas_content_keeps_it(offline_page, book_site):
+    """Planted: a style that pads every paragraph holding a variable; emptying the
+    formulas would move the page, so they get their content back at once."""
+    page = _loaded(offline_page, f"{book_site}/book/init/xavier.html", 1280)
+    page.add_style_tag(content="p:has(mjx-mi) { padding-bottom: 40px; }")
+    before = page.evaluate(LAYOUT_PROBE)
+    during = page.evaluate(EMPTIED_PROBE)
+    assert during["moved"] and during["emptied"] == 0 and during["inside"] > 1000
+    assert during["layout"] == before and page.evaluate(LAYOUT_PROBE) == before
+
+
+def test_axe_finds_the_same_with_and_without_the_formulas_content(browser, built_book,
+                                                                  tmp_path):
+    """On a page with planted violations (an image without alt text, text unreadable in
+    the dark theme), axe reports the same with the formulas emptied as on the page as
+    it is."""
+    copy = tmp_path / "html"
+    shutil.copytree(built_book, copy)
+    page_file = copy / "book" / "how_to_use.html"
+    text = page_file.read_text(encoding="utf-8")
+    page_file.write_text(text.replace('<section id="', PLANTED + '<section id="', 1),
+                         encoding="utf-8")
+    keep = """() => { window.lkEmptyFormulas = () => ({emptied: 0, moved: false,
+                                                       restore: () => {}}); }"""
+    with serve(copy) as url:
+        for width in WIDTHS:
+            for theme in THEMES:
+                found = []
+                for helpers in (AXE_HELPERS, AXE_HELPERS + f"({keep})();"):
+                    offline = OfflinePage(browser, viewport={"width": width, "height": 900})
+                    try:
+                        page = offline.page
+                        page.goto(f"{url}/book/how_to_use.html", wait_until="load")
+                        wait_for_mathjax(page)
+                        page.add_script_tag(content=axe_source() + helpers)
+                        page.evaluate(THEME_SWITCH, theme)
+                        found.append(settle(page, AXE_RUN, axe_mode(width, theme)))
+                    finally:
+                        offline.close()
+                emptied, as_is = found
+                assert emptied["emptied"] > 0 and as_is["emptied"] == 0
+                assert emptied["violations"] == as_is["violations"], (width, theme)
+                if (width, theme) == (1280, "light"):
+                    assert any(v["id"] == "image-alt" for v in emptied["violations"])
 
 
 # ---------------------------------------------------------------------------
