@@ -1,11 +1,12 @@
 """The explorers of the built book in Chromium: phones, weight, URL state, keyboard.
 
 Every page of the built book that holds an explorer is opened once (network
-blocked), checked at 1280 px, then at 390 px (a phone), light and dark, and
-each explorer is screenshotted at both widths into ``_build/screenshots/explorers``
-for people to look at. Every wait is on the explorers' own ready flag
-(``data-ready="1"``, set by their inline script once wired), never on the load
-event or a sleep.
+blocked) and checked at 1280 px, then at 390 px (a phone). The explorers of a
+page with a problem are screenshotted into ``_build/screenshots/explorers`` (at
+both widths, and at 390 px in the dark theme too); with ``LK_SCREENSHOTS=all``
+every page's are, for people to look at (a quarter of this test's time). Every
+wait is on the explorers' own ready flag (``data-ready="1"``, set by their inline
+script once wired), never on the load event or a sleep.
 
 Checks at both widths: no control, value readout or panel reaches outside its
 explorer's box, the page does not scroll sideways, and the smallest text of
@@ -23,7 +24,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from _book import HTML, POLL_MS, ROOT
+from _book import HTML, POLL_MS, ROOT, SCREENSHOT_ALL
 from _explorers import BLOCK, EXPLORER_BUDGET, alts_without_result, dead_controls, over_budget
 
 pytestmark = pytest.mark.browser
@@ -138,14 +139,17 @@ def test_every_explorer_page_fits_a_phone_and_a_desktop(offline_page, book_site,
     problems = []
     for name, n in sorted(pages.items()):
         offline, page = _open(offline_page, f"{book_site}/{name}.html", n)
-        problems += [f"{name}: {p}" for p in _problems_at(page, 1280, 12.0)]
-        _shoot(page, name, "1280")
+        wide = [f"{name}: {p}" for p in _problems_at(page, 1280, 12.0)]
+        if wide or SCREENSHOT_ALL:
+            _shoot(page, name, "1280")
         page.set_viewport_size(PHONE)
         page.wait_for_function("w => window.innerWidth === w", arg=PHONE["width"], polling=POLL_MS)
-        problems += [f"{name}: {p}" for p in _problems_at(page, 390, 9.0)]
-        _shoot(page, name, "390")
-        _dark(page)
-        _shoot(page, name, "390-dark")
+        narrow = [f"{name}: {p}" for p in _problems_at(page, 390, 9.0)]
+        if wide or narrow or SCREENSHOT_ALL:
+            _shoot(page, name, "390")
+            _dark(page)
+            _shoot(page, name, "390-dark")
+        problems += wide + narrow
         assert offline.external == [], offline.external
         assert offline.unexpected_console_errors() == []
         offline.close()
