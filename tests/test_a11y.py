@@ -607,23 +607,26 @@ def test_checks_see_planted_defects(browser, built_book, tmp_path):
 
 
 # Every element outside the formulas, as a string of its box; and the article's markup.
-LAYOUT_PROBE = """() => [[...document.querySelectorAll("body *")]
+LAYOUT_JS = """
+window.lkLayout = () => [[...document.querySelectorAll("body *")]
     .filter((e) => !e.closest("mjx-math, mjx-assistive-mml") || e.matches("mjx-math, mjx-assistive-mml"))
     .map((e) => { const r = e.getBoundingClientRect();
                   return `${e.localName} ${r.left} ${r.top} ${r.width} ${r.height}`; }),
-  document.querySelector("article.bd-article").innerHTML]"""
+  document.querySelector("article.bd-article").innerHTML];
+"""
+LAYOUT_PROBE = "() => window.lkLayout()"
 EMPTIED_PROBE = """() => { const f = window.lkEmptyFormulas(["mjx-math", "mjx-assistive-mml"]);
   const inside = document.querySelectorAll("mjx-math *, mjx-assistive-mml *").length;
-  const layout = (%s)();
+  const layout = window.lkLayout();
   f.restore();
-  return {emptied: f.emptied, moved: f.moved, inside, layout}; }""" % LAYOUT_PROBE
+  return {emptied: f.emptied, moved: f.moved, inside, layout}; }"""
 
 
 def _loaded(offline_page, url: str, width: int):
     page = offline_page(viewport={"width": width, "height": 900}).page
     page.goto(url, wait_until="load")
     wait_for_mathjax(page)
-    page.add_script_tag(content=axe_source() + AXE_HELPERS)
+    page.add_script_tag(content=axe_source() + AXE_HELPERS + LAYOUT_JS)
     return page
 
 
