@@ -9,7 +9,8 @@ the cache is dropped and every notebook runs again. ``--force`` always drops it
 Execution happens *before* Sphinx, in ``--jobs`` worker processes (one per core
 by default): each notebook of the table of contents that the cache lacks is run
 exactly as myst-nb would run it (``jupyter_cache``'s ``single_nb_execution``, in
-the notebook's folder, with the configured timeout, errors not allowed) and
+the notebook's folder, with the configured timeout, errors not allowed; the
+kernel on Unix sockets, ``local_kernel``) and
 stored in the cache myst-nb reads (``_build/.jupyter_cache``, as myst-nb itself
 stores it). The Sphinx build then finds every notebook in the cache and executes
 nothing. A notebook that fails is *not* cached: the build executes it again and
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import dataclasses
 import hashlib
 import multiprocessing
@@ -32,6 +34,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -155,6 +158,23 @@ def _worker_init(env: dict[str, str]) -> None:
     os.environ.update(env)
 
 
+@contextlib.contextmanager
+def local_kernel():
+    """Traitlets configuration for an executor's kernel that talks to it over Unix
+    sockets in a private temporary folder (mode 700), removed afterwards: no TCP
+    port on localhost, which every other user of the machine can reach, and none
+    of the warning ipykernel 7 prints on every start of a TCP kernel without
+    encryption ("Kernel is running over TCP without encryption").
+    """
+    from traitlets.config import Config
+
+    with tempfile.TemporaryDirectory(prefix="lk-kernel-") as folder:
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(folder) / "k")   # sockets k-1 ... k-5
+        yield config
+
+
 def _execute_one(path: str, timeout: int, allow_errors: bool):
     """Run in a worker process: execute ``path`` as myst-nb's cache mode does."""
     import nbformat
@@ -162,8 +182,10 @@ def _execute_one(path: str, timeout: int, allow_errors: bool):
 
     text = Path(path).read_text(encoding="utf-8")
     nb = nbformat.reads(text, as_version=4)       # myst-nb's standard_nb_read
-    result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout,
-                                 allow_errors=allow_errors, meta_override=True)
+    with local_kernel() as config:
+        result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout,
+                                     allow_errors=allow_errors, meta_override=True,
+                                     config=config)
     return nbformat.writes(nb), result.exc_string if result.err is not None else None, \
         result.time
 

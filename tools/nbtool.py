@@ -89,13 +89,15 @@ def execute(path: Path, timeout: int = 300):
     nb = nbformat.read(path, as_version=4)
     # the build's environment, numerics pinned, so the stored outputs are the build's
     os.environ.update(build_book.build_env())
-    client = NotebookClient(
-        copy.deepcopy(nb),
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    executed = client.execute()
+    with build_book.local_kernel() as config:
+        client = NotebookClient(
+            copy.deepcopy(nb),
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+            config=config,
+        )
+        executed = client.execute()
     return nb, executed
 
 
