@@ -164,10 +164,14 @@ def local_kernel():
     sockets in a private temporary folder (mode 700), removed afterwards: no TCP
     port on localhost, which every other user of the machine can reach, and none
     of the warning ipykernel 7 prints on every start of a TCP kernel without
-    encryption ("Kernel is running over TCP without encryption").
+    encryption ("Kernel is running over TCP without encryption"). On Windows,
+    where ZeroMQ has no Unix sockets, the default (TCP) configuration.
     """
     from traitlets.config import Config
 
+    if os.name == "nt":
+        yield Config()
+        return
     with tempfile.TemporaryDirectory(prefix="lk-kernel-") as folder:
         config = Config()
         config.KernelManager.transport = "ipc"
