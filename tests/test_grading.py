@@ -262,7 +262,9 @@ def test_reference_solutions_pass_their_own_tests(path, executed_notebooks):
 def _copy_repo(dest: Path) -> Path:
     ignore = shutil.ignore_patterns(".venv", "_build", ".git", "release", "grading",
                                     ".pytest_cache", ".hypothesis", "__pycache__",
-                                    "node_modules", "*.egg-info", ".ipynb_checkpoints")
+                                    "node_modules", "*.egg-info", ".ipynb_checkpoints",
+                                    # a build of the checkout under way
+                                    "lecture_kit-[0-9]*", ".lecture_kit-build.lock")
     shutil.copytree(ROOT, dest, ignore=ignore)
     return dest
 

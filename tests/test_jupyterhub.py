@@ -215,7 +215,9 @@ def cached_software(repo: Path, times: dict) -> dict[str, Path]:
 def _copy_repo(dest: Path) -> Path:
     ignore = shutil.ignore_patterns(".venv", "_build", ".git", "release", "grading", "dist",
                                     ".pytest_cache", ".hypothesis", "__pycache__",
-                                    "node_modules", "*.egg-info", ".ipynb_checkpoints")
+                                    "node_modules", "*.egg-info", ".ipynb_checkpoints",
+                                    # a build of the checkout under way
+                                    "lecture_kit-[0-9]*", ".lecture_kit-build.lock")
     shutil.copytree(ROOT, dest, ignore=ignore)
     return dest
 

@@ -21,6 +21,7 @@ on the copy of each chapter it hands to nbgrader).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -96,19 +97,47 @@ def label_hidden_tests(nb) -> int:
     return n
 
 
+BUILD_LOCK = ".lecture_kit-build.lock"
+
+
+@contextlib.contextmanager
+def build_lock(root: Path):
+    """One build of the checkout ``root`` at a time (``root/.lecture_kit-build.lock``).
+
+    setuptools stages the sdist in ``root/lecture_kit-<version>/`` and rewrites
+    ``root/lecture_kit.egg-info``: two builds of one checkout at once (two test
+    workers, ``make release`` beside a test run) delete each other's files. Where
+    there is no ``fcntl`` (Windows) builds are not serialised.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(Path(root) / BUILD_LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def build_wheel(root: Path = ROOT, outdir: Path | None = None) -> Path:
     """Build the ``lecture_kit`` wheel of ``root``; return its path.
 
     ``python -m build --no-isolation``, as ``make dist``: the pinned setuptools of
     the course environment builds it offline, from an sdist in a temporary folder
-    (so nothing but ``lecture_kit.egg-info`` is written into the checkout).
+    (so nothing but ``lecture_kit.egg-info`` and the lock of :func:`build_lock` are
+    written into the checkout), one build of a checkout at a time.
     """
     outdir = Path(outdir or tempfile.mkdtemp(prefix="lecture-kit-wheel-"))
     outdir.mkdir(parents=True, exist_ok=True)
     for old in [*outdir.glob("lecture_kit-*.whl"), *outdir.glob("lecture_kit-*.tar.gz")]:
         old.unlink()
-    result = subprocess.run([sys.executable, "-m", "build", "--no-isolation",
-                             "--outdir", str(outdir), str(root)], capture_output=True, text=True)
+    with build_lock(root):
+        result = subprocess.run([sys.executable, "-m", "build", "--no-isolation",
+                                 "--outdir", str(outdir), str(root)],
+                                capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(f"building the lecture_kit wheel failed:\n{result.stdout}\n"
                            f"{result.stderr}")
