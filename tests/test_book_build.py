@@ -95,6 +95,17 @@ def test_an_exception_in_a_cell_fails_the_build(tmp_path, capfd, cell, should_bu
         assert not (book / "_build" / "html" / "planted.html").exists()
 
 
+def test_a_warning_fails_the_build(tmp_path, capfd):
+    """Warnings are errors: a reference to a label that does not exist (a Sphinx
+    warning, nothing raises) fails the build, with the label in the report."""
+    book = _tiny_book(tmp_path, "print(1 + 1)")
+    (book / "intro.md").write_text("# Planted\n\nSee {ref}`lk-planted-missing-label`.\n")
+    code = build_book.build(book, force=True)
+    log = capfd.readouterr()
+    assert code != 0
+    assert "lk-planted-missing-label" in log.out + log.err
+
+
 def test_a_failed_execution_is_not_cached_so_the_build_reports_it(tmp_path):
     """The shared execution step never hands a failed notebook to the build."""
     book = _tiny_book(tmp_path, "raise RuntimeError('planted failure')")
