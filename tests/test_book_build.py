@@ -120,7 +120,8 @@ def test_a_failed_execution_is_not_cached_so_the_build_reports_it(tmp_path):
         cache.match_cache_notebook(nbformat.read(book / "planted.ipynb", as_version=4))
 
 
-def test_a_chapter_runs_in_a_kernel_on_unix_sockets_that_leaves_nothing(tmp_path, capfd):
+def test_a_chapter_runs_in_a_kernel_on_unix_sockets_that_leaves_nothing(tmp_path, capfd,
+                                                                         monkeypatch):
     """The executor's kernel listens on no TCP port (ipykernel warns on every start of
     one) and leaves no socket behind, next to the notebook or in the temporary folder."""
     import tempfile
@@ -128,15 +129,18 @@ def test_a_chapter_runs_in_a_kernel_on_unix_sockets_that_leaves_nothing(tmp_path
     book = _tiny_book(tmp_path, """\
         import json, ipykernel.connect
         print(json.loads(ipykernel.connect.get_connection_info())["transport"])""")
+    # this process's own temporary folder: other workers' kernels come and go in /tmp
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     files = sorted(book.iterdir())
-    kernels = set(Path(tempfile.gettempdir()).glob("lk-kernel-*"))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     text, error, _ = build_book._execute_one(str(book / "planted.ipynb"), 60, False)
     assert error is None, error
     (output,) = nbformat.reads(text, as_version=4).cells[1].outputs
     assert output["text"] == "ipc\n"
     assert "without encryption" not in capfd.readouterr().err
     assert sorted(book.iterdir()) == files
-    assert set(Path(tempfile.gettempdir()).glob("lk-kernel-*")) <= kernels
+    assert list(temporary.iterdir()) == []
 
 
 def test_numerics_are_pinned_to_x86_64_v3_where_the_cpu_has_it():
